@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Provisions everything `make test`, `make demo` and `make bench` need, and nothing that is
+# already there: a Rust toolchain that can build wasm32-unknown-unknown, wasm-bindgen-cli at the
+# version pinned in Cargo.toml, wasm-pack, Chromium + ChromeDriver, and the npm packages from
+# package-lock.json. Installs come only from Debian's packages, crates.io and npm.
+#
+# It writes target/setup.env, which the Makefile sources: the toolchain to use (RUSTUP_TOOLCHAIN)
+# and PATH additions. Run it as often as you like; when everything is present it takes ~1 s.
+#
+# Facts behind the wasm32 std steps: docs/toolchain.md (copied from the project's research).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+mkdir -p target
+start=$(date +%s%N)
+log() { printf 'setup: %s\n' "$*" >&2; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+export PATH="$HOME/.cargo/bin:$PATH"
+SUDO=""
+if [ "$(id -u)" != 0 ] && have sudo; then SUDO="sudo"; fi
+
+apt_updated=0
+apt_install() {
+  if ! have apt-get; then
+    log "missing: $* — install them with your system's package manager"
+    exit 1
+  fi
+  if [ "$apt_updated" = 0 ]; then
+    log "apt-get update"
+    $SUDO apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  log "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
+# True when the given rustc can compile a std-using crate for wasm32 (a stale std shows as E0514).
+wasm_std_works() {
+  local rustc=$1 probe
+  probe=$(mktemp -d)
+  printf 'pub fn f(v: Vec<u8>) -> String { format!("{v:?}") }\n' >"$probe/probe.rs"
+  if "$rustc" --edition 2021 --crate-type rlib --target wasm32-unknown-unknown \
+    --out-dir "$probe" "$probe/probe.rs" >/dev/null 2>&1; then
+    rm -rf "$probe"
+    return 0
+  fi
+  rm -rf "$probe"
+  return 1
+}
+
+# --- 1. A Rust toolchain with the wasm32 std -------------------------------------------------
+toolchain=""
+if have rustc && wasm_std_works rustc; then
+  # rustup target add wasm32-unknown-unknown (or an equivalent) already provided it.
+  toolchain=""
+else
+  # Debian's rustc-web can target wasm32; its std for wasm32 is built once from rust-web-src.
+  need=()
+  for p in rustc-web cargo-web rust-web-src lld-22 rust-web-clippy rustfmt-web; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p")
+  done
+  [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
+  if ! wasm_std_works /usr/bin/rustc; then
+    log "building the wasm32 std from /usr/lib/rustlib/src/rust (once, about a minute)"
+    scratch="$root/target/wasm-std-build"
+    rm -rf "$scratch"
+    mkdir -p "$scratch/src"
+    cat >"$scratch/Cargo.toml" <<'TOML'
+[package]
+name = "wasm_std_scratch"
+version = "0.0.0"
+edition = "2021"
+[lib]
+path = "src/lib.rs"
+[workspace]
+TOML
+    echo 'pub fn f() -> String { String::from("x") }' >"$scratch/src/lib.rs"
+    # -Cembed-bitcode=yes: without it `lto = true` release builds fail ("Can't find section .llvmbc").
+    # `test` is needed for `cargo test --target wasm32-unknown-unknown`.
+    (cd "$scratch" && RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+      RUSTFLAGS=-Cembed-bitcode=yes CARGO_TARGET_DIR="$scratch/target" \
+      /usr/bin/cargo test --no-run --release --target wasm32-unknown-unknown \
+      -Zbuild-std=std,panic_abort,panic_unwind,test,proc_macro -q)
+    libdir=$(/usr/bin/rustc --print target-libdir --target wasm32-unknown-unknown)
+    $SUDO mkdir -p "$libdir"
+    # Two libstd-* in the sysroot give E0464: clear the old ones first.
+    $SUDO find "$libdir" -maxdepth 1 \( -name 'lib*.rlib' -o -name 'lib*.rmeta' \) -delete
+    find "$scratch/target/wasm32-unknown-unknown/release/deps" -maxdepth 1 \
+      \( -name 'lib*.rlib' -o -name 'lib*.rmeta' \) ! -name 'libwasm_std_scratch-*' \
+      -exec $SUDO cp {} "$libdir/" \;
+    rm -rf "$scratch"
+    wasm_std_works /usr/bin/rustc || { log "the wasm32 std does not work after building it"; exit 1; }
+  fi
+  if have rustup; then
+    # Selectable as RUSTUP_TOOLCHAIN=debian, with its own rustdoc, clippy and rustfmt.
+    rustup toolchain list | grep -q '^debian' || rustup toolchain link debian /usr >/dev/null
+    toolchain=debian
+  else
+    export PATH="/usr/bin:$PATH"
+  fi
+fi
+if [ -n "$toolchain" ]; then export RUSTUP_TOOLCHAIN=$toolchain; fi
+
+# --- 2. wasm-bindgen-cli at the pinned version, and wasm-pack ---------------------------------
+bindgen_version=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+[ -n "$bindgen_version" ] || { log "Cargo.toml must pin wasm-bindgen with '='"; exit 1; }
+if ! { have wasm-bindgen && wasm-bindgen --version | grep -q " $bindgen_version\$"; }; then
+  log "cargo install wasm-bindgen-cli $bindgen_version (about 2 minutes)"
+  # No --locked: the CLI's own lock names crate versions a registry mirror may lack.
+  cargo install -q wasm-bindgen-cli --version "=$bindgen_version" --force
+fi
+if ! have wasm-pack; then
+  log "cargo install wasm-pack (about 1.5 minutes)"
+  cargo install -q wasm-pack
+fi
+
+# --- 3. Chromium and ChromeDriver --------------------------------------------------------------
+if ! have chromium && ! have chromium-browser && ! have google-chrome; then
+  apt_install chromium chromium-driver
+elif ! have chromedriver; then
+  apt_install chromium-driver
+fi
+
+# --- 4. npm packages ---------------------------------------------------------------------------
+if ! have node || ! have npm; then apt_install nodejs npm; fi
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f node_modules/.setup-lock-sum ] || [ "$(cat node_modules/.setup-lock-sum)" != "$lock_sum" ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  echo "$lock_sum" >node_modules/.setup-lock-sum
+fi
+
+# --- 5. What the Makefile needs to know ----------------------------------------------------------
+{
+  echo "export PATH=\"$HOME/.cargo/bin:$root/node_modules/.bin:\$PATH\""
+  if [ -n "$toolchain" ]; then echo "export RUSTUP_TOOLCHAIN=$toolchain"; fi
+  echo "export CHROMEDRIVER=\"$(command -v chromedriver)\""
+} >target/setup.env
+
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+log "ready in $((elapsed_ms / 1000)).$(printf '%03d' $((elapsed_ms % 1000))) s (toolchain: ${toolchain:-default}, wasm-bindgen $bindgen_version)"

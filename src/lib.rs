@@ -1,0 +1,6 @@
+//! oss-resumable: resumable multipart uploads from a web page to Alibaba Cloud OSS.
+//!
+//! This crate is the browser glue only (wasm32): it performs what `oss_resumable_core`'s upload
+//! machine decides. The JS API lives in `api`.
+
+pub use oss_resumable_core as core;
