@@ -1011,6 +1011,18 @@ impl Upload {
         if let CallKind::PutObject = kind {
             self.single_in_flight = 0;
         }
+        if let (CallKind::HeadObject, Failure::Status { error, .. }) = (kind, &failure) {
+            if error.status == Some(404) {
+                // No object at the key: the NoSuchUpload from Complete stands.
+                self.calls.remove(&key);
+                let e = self
+                    .pending_no_such_upload
+                    .take()
+                    .unwrap_or_else(|| error.clone());
+                self.delete_saved_checkpoint();
+                return self.fail(e);
+            }
+        }
         if let Failure::Status { error, .. } = &failure {
             if error.code == "NoSuchUpload" {
                 self.calls.remove(&key);
