@@ -146,6 +146,8 @@ pub enum FaultKind {
     Transport(TransportError),
     /// Answer with this status and OSS error code, without performing the operation.
     Status(u16, &'static str),
+    /// Answer with this status and OSS error code, with `<ServerTime>` (the model's clock).
+    StatusWithServerTime(u16, &'static str),
     /// Answer with this status and a body that is not XML at all.
     Garbage(u16),
     /// Perform the operation, then lose the answer (the driver sees a timeout).
@@ -361,6 +363,13 @@ impl FakeOss {
         match fault {
             Some(FaultKind::Transport(t)) => return Err(t),
             Some(FaultKind::Status(status, code)) => return Ok(self.error(&op, status, code, "")),
+            Some(FaultKind::StatusWithServerTime(status, code)) => {
+                let extra = format!(
+                    "<ServerTime>{}</ServerTime>",
+                    iso8601(now_ms + self.skew_ms)
+                );
+                return Ok(self.error(&op, status, code, &extra));
+            }
             Some(FaultKind::Garbage(status)) => {
                 return Ok(Response {
                     status,
@@ -632,6 +641,12 @@ pub struct Harness {
     /// The record in the store, as the driver keeps it.
     pub store: Option<Checkpoint>,
     pub sends: Vec<(u64, Request)>,
+    /// Harness time of each entry of `sends`.
+    pub send_at: Vec<i64>,
+    /// Harness time of each credential fetch.
+    pub fetch_at: Vec<i64>,
+    /// Send bodies (only) are reported unreadable.
+    pub send_unreadable: bool,
     pub cancels: Vec<u64>,
     /// Hash actions answered with an error; Send bodies reported unreadable.
     pub file_unreadable: bool,
@@ -666,6 +681,9 @@ impl Harness {
             actions: Vec::new(),
             store: None,
             sends: Vec::new(),
+            send_at: Vec::new(),
+            fetch_at: Vec::new(),
+            send_unreadable: false,
             cancels: Vec::new(),
             file_unreadable: false,
             max_parts_in_flight: 0,
@@ -698,6 +716,7 @@ impl Harness {
                 Action::Hash { id, start, end } => self.hashes.push((*id, *start, *end)),
                 Action::Send { id, request } => {
                     self.sends.push((*id, request.clone()));
+                    self.send_at.push(self.now);
                     self.inflight.push((*id, request.clone()));
                 }
                 Action::Cancel { id } => {
@@ -759,6 +778,7 @@ impl Harness {
             } else if self.cred_pending {
                 self.cred_pending = false;
                 self.fetches += 1;
+                self.fetch_at.push(self.now);
                 let result = (self.provider)(self.fetches, self.now).map(|(c, server_exp)| {
                     if let Some(t) = &c.security_token {
                         self.oss.tokens.insert(t.clone(), server_exp);
@@ -778,7 +798,7 @@ impl Harness {
                     if self.progress_bytes && len > 0 {
                         self.m.handle_progress(id, len / 2, self.now);
                     }
-                    let result = if self.file_unreadable && len > 0 {
+                    let result = if (self.file_unreadable || self.send_unreadable) && len > 0 {
                         Err(TransportError::FileUnreadable)
                     } else {
                         self.oss.handle(&req, &self.file, self.now)
