@@ -17,6 +17,10 @@ use serde::{Deserialize, Serialize};
 /// ListParts (≤ 1000 parts) stays under 250 KB. Anything larger is not OSS talking.
 pub const MAX_BODY_LEN: usize = 4 << 20;
 
+/// Deepest element nesting accepted. OSS bodies nest at most 3 levels (root, `<Part>`, field);
+/// refusing deeper documents up front keeps hostile bodies from costing time or stack later.
+pub const MAX_DEPTH: usize = 16;
+
 /// The prolog OSS and the SDKs put before every body.
 pub const XML_PROLOG: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 
@@ -131,6 +135,9 @@ fn check_document(text: &str) -> Result<String, XmlError> {
                     root = Some(local_name(start.name().as_ref()));
                 }
                 depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(XmlError::Malformed("elements nested too deeply".into()));
+                }
             }
             Event::Empty(start) => {
                 if depth == 0 {

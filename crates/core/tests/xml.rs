@@ -550,3 +550,23 @@ proptest! {
         let _ = parse_oss_time_ms(&s);
     }
 }
+
+#[test]
+fn deeply_nested_bodies_are_refused_up_front() {
+    let depth = (MAX_BODY_LEN - 100) / 7;
+    let nested = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+    for body in [
+        format!("<Error><Code>X</Code>{nested}</Error>"),
+        format!("<Error><Code>{nested}</Code></Error>"),
+        format!("<ListPartsResult><Part>{nested}</Part></ListPartsResult>"),
+    ] {
+        assert!(body.len() <= MAX_BODY_LEN);
+        assert!(matches!(
+            parse::<OssErrorBody>(body.as_bytes()),
+            Err(XmlError::Malformed(_))
+        ));
+    }
+    // Nesting a few levels below the root, as OSS's own bodies do, is fine.
+    let ok = "<Error><Code>X</Code><Detail><A><B><C>1</C></B></A></Detail></Error>";
+    assert_eq!(parse::<OssErrorBody>(ok.as_bytes()).unwrap().code, "X");
+}
