@@ -27,14 +27,12 @@ use crate::crc64;
 use crate::error::{ClientCode, OssError};
 use crate::plan::{self, MultipartPlan, Plan};
 use crate::request::{self, Endpoint, ObjectOptions, Request, RequestError};
-use crate::retry::{Backoff, Decision, RetryPolicy};
+use crate::retry::{self, Decision, Operation, RequestRetry, RetryPolicy};
 use crate::sign::{self, Credentials, SignatureVersion};
 use crate::xml;
 
 /// How many times a part is sent again after OSS reported a CRC-64 different from ours.
 const MAX_CRC_RESENDS: u32 = 2;
-/// How many times one request may correct the clock on `RequestTimeTooSkewed` (ali-oss loops forever).
-const MAX_CLOCK_FIXES: u32 = 2;
 /// Refresh STS credentials when less than this much of their life is left (or 20% of it, whichever
 /// is larger), measured on the server-corrected clock.
 const REFRESH_MARGIN_MS: i64 = 5 * 60 * 1000;
@@ -219,12 +217,8 @@ struct Call {
     /// Unsigned; cloned and signed for each attempt.
     template: Request,
     state: CallState,
-    /// Failed attempts since the call last made progress.
-    attempts: u32,
-    backoff: Backoff,
-    /// A token error already caused one credential refresh for this call.
-    auth_refreshed: bool,
-    clock_fixes: u32,
+    /// Tries, backoff, the one credential refresh and the one clock fix this call may use.
+    retry: RequestRetry,
     /// Credentials generation the in-flight attempt was signed with.
     signed_with: u64,
     /// Most bytes any attempt reported sent; only going beyond it counts as progress.
@@ -295,15 +289,11 @@ impl Jitter {
     }
 }
 
-/// Why an attempt failed, as the retry rules see it.
+/// Why an attempt failed: as the retry rules see it, and as the user sees it if that is final.
 #[derive(Debug, Clone)]
-enum Failure {
-    Transport(TransportError),
-    /// A non-2xx answer, with the OSS error it carried (or one made up for a garbage body).
-    Status {
-        error: OssError,
-        server_time_ms: Option<i64>,
-    },
+struct Failure {
+    retry: retry::Failure,
+    error: OssError,
 }
 
 /// A resumable upload of one file to one object: see the module docs.
@@ -601,8 +591,7 @@ impl Upload {
         if bytes_sent > call.best_sent {
             // Further than any attempt got before: the network works, start counting afresh.
             call.best_sent = bytes_sent;
-            call.attempts = 0;
-            call.backoff.reset();
+            call.retry.on_progress();
         }
         match call.kind {
             CallKind::UploadPart { part_number } => {
@@ -641,18 +630,18 @@ impl Upload {
                 // The browser could not read the slice: the file changed; retrying cannot help.
                 self.fail(file_changed("the browser could not read the file"));
             }
-            Err(t) => self.on_failure(key, Failure::Transport(t), now_ms),
+            Err(t) => {
+                let timeout = t == TransportError::Timeout;
+                let failure = Failure {
+                    retry: retry::Failure::Transport { timeout },
+                    error: transport_error(timeout, call.kind),
+                };
+                self.on_failure(key, failure, now_ms);
+            }
             Ok(resp) if (200..300).contains(&resp.status) => self.on_success(key, resp, now_ms),
             Ok(resp) => {
-                let (error, server_time_ms) = error_from_response(&resp);
-                self.on_failure(
-                    key,
-                    Failure::Status {
-                        error,
-                        server_time_ms,
-                    },
-                    now_ms,
-                );
+                let failure = failure_from_response(&resp);
+                self.on_failure(key, failure, now_ms);
             }
         }
         self.drive(now_ms);
@@ -952,10 +941,7 @@ impl Upload {
                 kind,
                 template,
                 state: CallState::AwaitingCredentials,
-                attempts: 0,
-                backoff: Backoff::new(self.config.retry.clone()),
-                auth_refreshed: false,
-                clock_fixes: 0,
+                retry: RequestRetry::new(self.config.retry),
                 signed_with: 0,
                 best_sent: 0,
             },
@@ -1011,54 +997,28 @@ impl Upload {
         if let CallKind::PutObject = kind {
             self.single_in_flight = 0;
         }
-        if let (CallKind::HeadObject, Failure::Status { error, .. }) = (kind, &failure) {
-            if error.status == Some(404) {
-                // No object at the key: the NoSuchUpload from Complete stands.
-                self.calls.remove(&key);
-                let e = self
-                    .pending_no_such_upload
-                    .take()
-                    .unwrap_or_else(|| error.clone());
-                self.delete_saved_checkpoint();
-                return self.fail(e);
-            }
+        if kind == CallKind::HeadObject && failure.error.status == Some(404) {
+            // No object at the key: the NoSuchUpload from Complete stands.
+            self.calls.remove(&key);
+            let e = self.pending_no_such_upload.take().unwrap_or(failure.error);
+            self.delete_saved_checkpoint();
+            return self.fail(e);
         }
-        if let Failure::Status { error, .. } = &failure {
-            if error.code == "NoSuchUpload" {
-                self.calls.remove(&key);
-                self.on_no_such_upload(kind, error.clone(), now_ms);
-                return;
-            }
-        }
-        let decision = classify(&failure);
+        let random = self.jitter.next_f64();
         let Some(call) = self.calls.get_mut(&key) else {
             return;
         };
-        let error = || match &failure {
-            Failure::Transport(t) => transport_error(*t, kind),
-            Failure::Status { error, .. } => error.clone(),
-        };
-        match decision {
+        let verdict = call
+            .retry
+            .on_failure(operation(kind), &failure.retry, random);
+        match verdict.decision {
             Decision::Retry => {
-                call.attempts += 1;
-                if call.attempts >= self.config.retry.max_attempts.max(1) {
-                    let e = error();
-                    self.fail(e);
-                    return;
-                }
-                let delay = call.backoff.next(self.jitter.next_f64());
                 call.state = CallState::Backoff {
-                    until_ms: now_ms.saturating_add(delay as i64),
+                    until_ms: now_ms
+                        .saturating_add(i64::try_from(verdict.delay_ms).unwrap_or(i64::MAX)),
                 };
             }
             Decision::RefreshCredentialsThenRetry => {
-                if call.auth_refreshed {
-                    // Refreshed once already and OSS still says no: the credentials are bad.
-                    let e = error();
-                    self.fail(e);
-                    return;
-                }
-                call.auth_refreshed = true;
                 if call.signed_with < self.credentials.generation {
                     // Signed before the latest refresh: just sign again with the new credentials.
                     self.issue(key, now_ms);
@@ -1070,18 +1030,22 @@ impl Upload {
                 }
             }
             Decision::FixClockThenRetry { server_time_ms } => {
-                call.clock_fixes += 1;
-                if call.clock_fixes > MAX_CLOCK_FIXES {
-                    let e = error();
-                    self.fail(e);
-                    return;
-                }
                 // Kept for every later signature and for the expiry checks.
-                self.clock_offset_ms = server_time_ms - now_ms;
+                self.clock_offset_ms = i64::try_from(server_time_ms)
+                    .unwrap_or(i64::MAX)
+                    .saturating_sub(now_ms);
                 self.issue(key, now_ms);
             }
-            Decision::RestartUpload | Decision::Fail => {
-                let e = error();
+            Decision::RestartUpload | Decision::CheckObjectExists => {
+                self.calls.remove(&key);
+                self.on_no_such_upload(kind, failure.error, now_ms);
+            }
+            // Only Abort gets this, and the machine never aborts.
+            Decision::TreatAsSuccess | Decision::Fail => {
+                let e = match failure.retry {
+                    retry::Failure::Transport { timeout } => transport_error(timeout, kind),
+                    _ => failure.error,
+                };
                 self.fail(e);
             }
         }
@@ -1141,6 +1105,17 @@ impl Upload {
     // -----------------------------------------------------------------------------------------
 
     fn on_success(&mut self, key: u64, resp: Response, now_ms: i64) {
+        let Some(kind) = self.calls.get(&key).map(|c| c.kind) else {
+            return;
+        };
+        if let Some(error) = unusable_answer(kind, &resp) {
+            // Garbage in a 2xx answer: retried like a transient failure, then InvalidResponse.
+            let failure = Failure {
+                retry: retry::Failure::InvalidResponse,
+                error,
+            };
+            return self.on_failure(key, failure, now_ms);
+        }
         let Some(call) = self.calls.remove(&key) else {
             return;
         };
@@ -1660,10 +1635,11 @@ fn file_changed(detail: &str) -> OssError {
     )
 }
 
-fn transport_error(t: TransportError, kind: CallKind) -> OssError {
-    let what = match t {
-        TransportError::Timeout => "timed out",
-        _ => "failed (network error, or a CORS preflight the bucket rejected)",
+fn transport_error(timeout: bool, kind: CallKind) -> OssError {
+    let what = if timeout {
+        "timed out"
+    } else {
+        "failed (network error, or a CORS preflight the bucket rejected)"
     };
     OssError::client(
         ClientCode::NetworkError,
@@ -1729,53 +1705,60 @@ fn same_etag(a: &str, b: &str) -> bool {
         .eq_ignore_ascii_case(b.trim().trim_matches('"'))
 }
 
-/// The OSS error of a non-2xx answer, from the XML body or (HEAD has no body) the base64
-/// `x-oss-err` header, with `<ServerTime>`; a garbage body becomes `InvalidResponse`.
-fn error_from_response(resp: &Response) -> (OssError, Option<i64>) {
+/// The failure a non-2xx answer means: OSS's error from the XML body or (HEAD has no body) the
+/// base64 `x-oss-err` header, with `<ServerTime>`; a garbage body becomes `InvalidResponse`.
+fn failure_from_response(resp: &Response) -> Failure {
     let body = xml::parse::<xml::OssErrorBody>(&resp.body)
         .ok()
         .or_else(|| resp.header("x-oss-err").and_then(xml::parse_error_header));
-    match body {
-        Some(body) => {
-            let server_time_ms = body.server_time.as_deref().and_then(sign::parse_iso8601_ms);
-            let error = OssError::from_response(resp.status, &body)
-                .with_request_id(request_id(resp))
-                .with_ec(resp.header("x-oss-ec").map(str::to_owned));
-            (error, server_time_ms)
-        }
-        None => (
-            OssError::from_status(resp.status).with_request_id(request_id(resp)),
-            None,
-        ),
+    let error = match &body {
+        Some(body) => OssError::from_response(resp.status, body)
+            .with_request_id(request_id(resp))
+            .with_ec(resp.header("x-oss-ec").map(str::to_owned)),
+        None => OssError::from_status(resp.status).with_request_id(request_id(resp)),
+    };
+    Failure {
+        retry: retry::Failure::http(resp.status, body.as_ref()),
+        error,
     }
 }
 
-/// The retry rules applied to one failed attempt.
-fn classify(failure: &Failure) -> Decision {
-    match failure {
-        // Transport errors are transient by nature (FileUnreadable never gets here).
-        Failure::Transport(_) => Decision::Retry,
-        Failure::Status {
-            error,
-            server_time_ms,
-        } => {
-            let status = error.status.unwrap_or(0);
-            match error.code.as_str() {
-                "SecurityTokenExpired"
-                | "InvalidAccessKeyId"
-                | "InvalidSecurityToken"
-                | "AccessKeyIdAndSecurityTokenNotMatch" => Decision::RefreshCredentialsThenRetry,
-                "RequestTimeTooSkewed" => match server_time_ms {
-                    Some(t) => Decision::FixClockThenRetry { server_time_ms: *t },
-                    None => Decision::Fail,
-                },
-                "NoSuchUpload" => Decision::RestartUpload,
-                // go-v2 retries these 400s: they are transient on OSS's side.
-                "RequestTimeout" | "BadRequest" => Decision::Retry,
-                _ if status >= 500 || status == 408 || status == 429 => Decision::Retry,
-                _ => Decision::Fail,
+/// Why a 2xx answer cannot be used: a garbled CRC header, or a body that is not what the
+/// operation returns.
+fn unusable_answer(kind: CallKind, resp: &Response) -> Option<OssError> {
+    if let Err(e) = response_crc(resp) {
+        return Some(e);
+    }
+    match kind {
+        CallKind::InitiateMultipartUpload => {
+            match xml::parse::<xml::InitiateMultipartUploadResult>(&resp.body) {
+                Ok(r) if !r.upload_id.is_empty() => None,
+                _ => Some(invalid_response(
+                    resp,
+                    "InitiateMultipartUpload answered without a readable UploadId",
+                )),
             }
         }
+        CallKind::ListParts => xml::parse::<xml::ListPartsResult>(&resp.body)
+            .err()
+            .map(|e| {
+                invalid_response(
+                    resp,
+                    &format!("ListParts answered an unreadable body ({e})"),
+                )
+            }),
+        _ => None,
+    }
+}
+
+fn operation(kind: CallKind) -> Operation {
+    match kind {
+        CallKind::PutObject => Operation::PutObject,
+        CallKind::InitiateMultipartUpload => Operation::InitiateMultipartUpload,
+        CallKind::UploadPart { .. } => Operation::UploadPart,
+        CallKind::ListParts => Operation::ListParts,
+        CallKind::CompleteMultipartUpload => Operation::CompleteMultipartUpload,
+        CallKind::HeadObject => Operation::HeadObject,
     }
 }
 
