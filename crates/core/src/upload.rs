@@ -16,6 +16,15 @@
 //!   decorrelated jitter; every retried request is signed again;
 //! - pause cancels in-flight work and keeps the remote upload and the checkpoint.
 //!
+//! When the bucket's CORS rule hides headers (oss-protocol.md §7.1):
+//! - no `ETag` on UploadPart → `Failed(EtagNotExposed)` naming the rule to add (Complete needs it);
+//! - no `x-oss-hash-crc64ecma` on UploadPart → the parts are checked against ListParts'
+//!   `HashCrc64ecma` (a body, always readable) before Complete, and damaged ones re-sent;
+//! - no CRC on Complete → accepted, since every part's CRC was confirmed and OSS assembles exactly
+//!   the listed parts; `UploadResult::crc64` is then the combined CRC. A HEAD would not help: CORS
+//!   hides the same header there;
+//! - no CRC on PutObject → accepted unverified (nothing else reports the CRC of a small object).
+//!
 //! Jitter: the machine owns a tiny deterministic PRNG (splitmix64) seeded from
 //! [`UploadConfig::jitter_seed`]; the browser driver seeds it from `Math.random()`, tests with a
 //! constant, so scripted runs are reproducible.
@@ -1555,6 +1564,7 @@ impl Upload {
                 .map(Part::size)
                 .sum();
             let in_flight: u64 = self.parts.iter().map(|p| p.in_flight).sum();
+            // At most plan::MAX_PARTS (10,000) parts: the casts cannot truncate.
             let parts_done = self
                 .parts
                 .iter()
