@@ -40,14 +40,20 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
             eprintln!("oss-devserver: {e}");
         }
     });
-    Ok(Handle { url: format!("http://{addr}"), addr })
+    Ok(Handle {
+        url: format!("http://{addr}"),
+        addr,
+    })
 }
 
 async fn health() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "application/json"),
-            (header::HeaderName::from_static("x-oss-request-id"), "DEV0000000000000000000001"),
+            (
+                header::HeaderName::from_static("x-oss-request-id"),
+                "DEV0000000000000000000001",
+            ),
         ],
         r#"{"ok":true}"#,
     )
@@ -67,7 +73,10 @@ async fn cors(req: Request, next: Next) -> Response {
         if let Some(v) = req.headers().get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
             h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, v.clone());
         }
-        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
         res
     } else {
         next.run(req).await
