@@ -259,6 +259,19 @@ struct Part {
     /// Bytes of the current attempt reported sent.
     in_flight: u64,
     reused: bool,
+    /// For a reused part: whether the local file's bytes were checked against the server's CRC.
+    local_check: LocalCheck,
+}
+
+/// A part found on the server at resume is only as good as the local file still being the one
+/// it came from. Identity (name, size, lastModified, sampled bytes) can miss an edit elsewhere,
+/// so each reused part is hashed locally before Complete; a part that differs is re-sent, which
+/// makes the object the current file's bytes and never a mix of two files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LocalCheck {
+    NotNeeded,
+    Pending,
+    Hashing { id: u64 },
 }
 
 impl Part {
@@ -585,6 +598,21 @@ impl Upload {
         {
             part.crc64 = Some(crc);
             part.state = PartState::Hashed;
+        } else if let Some(part) = self
+            .parts
+            .iter_mut()
+            .find(|p| p.local_check == LocalCheck::Hashing { id })
+        {
+            part.local_check = LocalCheck::NotNeeded;
+            if part.crc64 != Some(crc) {
+                // The server's part is not this file's bytes: send the bytes we have now.
+                part.reused = false;
+                part.crc64 = Some(crc);
+                part.etag = None;
+                part.crc_confirmed = false;
+                part.state = PartState::Hashed;
+                self.parts_reused = self.parts_reused.saturating_sub(1);
+            }
         }
         self.drive(now_ms);
     }
@@ -711,6 +739,7 @@ impl Upload {
                 crc_resends: 0,
                 in_flight: 0,
                 reused: false,
+                local_check: LocalCheck::NotNeeded,
             })
             .collect();
     }
@@ -790,6 +819,7 @@ impl Upload {
             .map(|p| p.number)
             .take(room)
             .collect();
+        let room = room.saturating_sub(to_hash.len());
         for n in to_hash {
             let id = self.fresh_id();
             if let Some(part) = self.part_mut(n) {
@@ -798,7 +828,33 @@ impl Upload {
                 self.actions.push_back(Action::Hash { id, start, end });
             }
         }
-        if self.parts.iter().all(|p| p.state == PartState::Done) {
+        // Reused parts are checked against the local file with whatever hashing room is left,
+        // after the parts still to send, so resuming starts sending at once.
+        let checking = self
+            .parts
+            .iter()
+            .filter(|p| matches!(p.local_check, LocalCheck::Hashing { .. }))
+            .count();
+        let to_check: Vec<u32> = self
+            .parts
+            .iter()
+            .filter(|p| p.local_check == LocalCheck::Pending)
+            .map(|p| p.number)
+            .take(room.min(parallel.saturating_sub(checking)))
+            .collect();
+        for n in to_check {
+            let id = self.fresh_id();
+            if let Some(part) = self.part_mut(n) {
+                part.local_check = LocalCheck::Hashing { id };
+                let (start, end) = (part.start, part.end);
+                self.actions.push_back(Action::Hash { id, start, end });
+            }
+        }
+        if self
+            .parts
+            .iter()
+            .all(|p| p.state == PartState::Done && p.local_check == LocalCheck::NotNeeded)
+        {
             self.after_parts(now_ms);
         }
     }
@@ -1103,6 +1159,7 @@ impl Upload {
             part.crc_resends = 0;
             part.in_flight = 0;
             part.reused = false;
+            part.local_check = LocalCheck::NotNeeded;
         }
         self.created_at_ms = now_ms;
         self.stage = Stage::Initiating;
@@ -1290,6 +1347,7 @@ impl Upload {
                 part.crc64 = server.hash_crc64ecma;
                 part.crc_confirmed = true;
                 part.reused = true;
+                part.local_check = LocalCheck::Pending;
                 reused += 1;
                 self.events.push_back(Event::PartDone {
                     part_number: part.number,
@@ -1502,6 +1560,10 @@ impl Upload {
             PartState::Hashing { id } => Some(id),
             _ => None,
         }));
+        ids.extend(self.parts.iter().filter_map(|p| match p.local_check {
+            LocalCheck::Hashing { id } => Some(id),
+            _ => None,
+        }));
         ids.extend(self.single_hash.take());
         ids.sort_unstable();
         for id in ids {
@@ -1521,6 +1583,9 @@ impl Upload {
                 PartState::Sending { .. } => PartState::Hashed,
                 s => s,
             };
+            if let LocalCheck::Hashing { .. } = part.local_check {
+                part.local_check = LocalCheck::Pending;
+            }
             part.in_flight = 0;
         }
         let keys: Vec<u64> = self
