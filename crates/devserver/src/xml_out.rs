@@ -200,10 +200,18 @@ pub fn list_uploads_result(r: &ListMultipartUploadsResult) -> String {
     d.end("ListMultipartUploadsResult")
 }
 
-/// With `encoding-type=url`, keys in responses are percent-encoded (go-v2 URL-decodes them).
+/// RFC 3986 unreserved characters stay literal in `encoding-type=url` output.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// With `encoding-type=url`, keys in responses are percent-encoded, `/` included as `%2F`
+/// (OSS's docs show `fun%2Fmovie%2F001.avi`; go-v2 URL-decodes them).
 fn key_out(key: &str, encoding_url: bool) -> String {
     if encoding_url {
-        percent_encoding::utf8_percent_encode(key, percent_encoding::NON_ALPHANUMERIC).to_string()
+        percent_encoding::utf8_percent_encode(key, UNRESERVED).to_string()
     } else {
         key.to_string()
     }
