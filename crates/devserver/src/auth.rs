@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use axum::http::StatusCode;
 
-use crate::compat::sign;
 use crate::error::OssError;
+use oss_resumable_core::sign;
 
 /// Largest accepted difference between the request's time and the server's.
 pub const MAX_SKEW_MS: i64 = 900_000;
@@ -91,15 +91,45 @@ pub fn authenticate(creds: &Credentials, req: &SignedRequest) -> Result<(), OssE
             "You have no right to access this object because of bucket acl.",
         ));
     };
-    if let Some(rest) = authorization.strip_prefix("OSS4-HMAC-SHA256 ") {
-        authenticate_v4(creds, req, rest)
-    } else if let Some(rest) = authorization.strip_prefix("OSS ") {
-        authenticate_v1(creds, req, rest)
-    } else {
-        Err(OssError::invalid_argument(
+    // The core parses every official SDK layout (`,` or `, ` separators, any field order).
+    match sign::parse_authorization(authorization) {
+        Some(sign::ParsedAuthorization::V1 {
+            access_key_id,
+            signature,
+        }) => authenticate_v1(creds, req, &access_key_id, &signature),
+        Some(sign::ParsedAuthorization::V4 {
+            access_key_id,
+            date,
+            region,
+            product,
+            additional_headers,
+            signature,
+        }) => authenticate_v4(
+            creds,
+            req,
+            &V4Fields {
+                access_key_id: &access_key_id,
+                day: &date,
+                region: &region,
+                product: &product,
+                additional: &additional_headers,
+                provided: &signature,
+            },
+        ),
+        None => Err(OssError::invalid_argument(
             "Authorization header is invalid.",
-        ))
+        )),
     }
+}
+
+/// The fields of a V4 Authorization header.
+struct V4Fields<'a> {
+    access_key_id: &'a str,
+    day: &'a str,
+    region: &'a str,
+    product: &'a str,
+    additional: &'a [String],
+    provided: &'a str,
 }
 
 /// Looks up the secret and checks the security token; returns (secret, is_sts, expiration).
@@ -152,8 +182,8 @@ fn check_time(
             "RequestTimeTooSkewed",
             "The difference between the request time and the current time is too large.",
         )
-        .with("RequestTime", sign::format_iso8601_ms(request_ms))
-        .with("ServerTime", sign::format_iso8601_ms(req.now_ms))
+        .with("RequestTime", sign::format_iso8601(request_ms))
+        .with("ServerTime", sign::format_iso8601(req.now_ms))
         .with("MaxAllowedSkewMilliseconds", MAX_SKEW_MS.to_string())
         .ec("0002-00000504"));
     }
@@ -164,20 +194,20 @@ fn check_time(
                 "SecurityTokenExpired",
                 "The security token you provided has expired.",
             )
-            .with("Expiration", sign::format_iso8601_ms(exp))
-            .with("ServerTime", sign::format_iso8601_ms(req.now_ms))
+            .with("Expiration", sign::format_iso8601(exp))
+            .with("ServerTime", sign::format_iso8601(req.now_ms))
             .ec("0002-00000007"));
         }
     }
     Ok(())
 }
 
-fn authenticate_v1(creds: &Credentials, req: &SignedRequest, rest: &str) -> Result<(), OssError> {
-    let Some((access_key_id, provided)) = rest.trim().rsplit_once(':') else {
-        return Err(OssError::invalid_argument(
-            "Authorization header is invalid.",
-        ));
-    };
+fn authenticate_v1(
+    creds: &Credentials,
+    req: &SignedRequest,
+    access_key_id: &str,
+    provided: &str,
+) -> Result<(), OssError> {
     let (secret, expiration) = credential(creds, req, access_key_id)?;
     // V1 takes its time from x-oss-date when present (browsers cannot send Date), else Date.
     let date = req.header("x-oss-date").or_else(|| req.header("date"));
@@ -195,40 +225,14 @@ fn authenticate_v1(creds: &Credentials, req: &SignedRequest, rest: &str) -> Resu
     Ok(())
 }
 
-fn authenticate_v4(creds: &Credentials, req: &SignedRequest, rest: &str) -> Result<(), OssError> {
+fn authenticate_v4(creds: &Credentials, req: &SignedRequest, f: &V4Fields) -> Result<(), OssError> {
     let invalid = |what: &str| {
         OssError::invalid_argument(format!("Authorization header is invalid: {what}."))
     };
-    let mut credential_field = None;
-    let mut signature = None;
-    let mut additional: Vec<String> = Vec::new();
-    // Fields are separated by "," (go-v2, ali-oss) or ", " (docs, oss2): accept both.
-    for field in rest.split(',').map(str::trim) {
-        match field.split_once('=') {
-            Some(("Credential", v)) => credential_field = Some(v),
-            Some(("Signature", v)) => signature = Some(v),
-            Some(("AdditionalHeaders", v)) => {
-                for h in v.split(';') {
-                    if h.is_empty() {
-                        return Err(invalid("empty AdditionalHeaders element"));
-                    }
-                    additional.push(h.to_ascii_lowercase());
-                }
-            }
-            _ => return Err(invalid("unknown field")),
-        }
-    }
-    let (Some(credential_field), Some(provided)) = (credential_field, signature) else {
-        return Err(invalid("Credential and Signature are required"));
-    };
-    let scope: Vec<&str> = credential_field.split('/').collect();
-    let [access_key_id, day, region, product, terminator] = scope[..] else {
-        return Err(invalid(
-            "Credential must be AccessKeyId/date/region/oss/aliyun_v4_request",
-        ));
-    };
-    if product != "oss" || terminator != "aliyun_v4_request" {
-        return Err(invalid("Credential must end with /oss/aliyun_v4_request"));
+    let (access_key_id, day, region, product, provided) =
+        (f.access_key_id, f.day, f.region, f.product, f.provided);
+    if product != sign::V4_PRODUCT {
+        return Err(invalid("the Credential product must be oss"));
     }
     if region != req.region {
         return Err(OssError::invalid_argument(format!(
@@ -236,6 +240,11 @@ fn authenticate_v4(creds: &Credentials, req: &SignedRequest, rest: &str) -> Resu
             req.region
         )));
     }
+    let additional: Vec<String> = f
+        .additional
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
     for h in &additional {
         if req.header(h).is_none() {
             return Err(invalid("a header named in AdditionalHeaders is missing"));
@@ -252,11 +261,11 @@ fn authenticate_v4(creds: &Credentials, req: &SignedRequest, rest: &str) -> Resu
             "x-oss-date must be ISO 8601 basic format, e.g. 20221228T102741Z.",
         ));
     };
-    if !x_oss_date.starts_with(day) || day.len() != 8 {
+    if !x_oss_date.starts_with(day) {
         return Err(invalid("the Credential date does not match x-oss-date"));
     }
     match req.header("x-oss-content-sha256") {
-        Some("UNSIGNED-PAYLOAD") => {}
+        Some(sign::UNSIGNED_PAYLOAD) => {}
         Some(_) => {
             return Err(OssError::invalid_argument(
                 "x-oss-content-sha256 must be UNSIGNED-PAYLOAD.",

@@ -18,10 +18,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::StsCredential;
-use crate::compat::sign;
 use crate::faults::{FaultRequest, FaultRule};
 use crate::ingest::{self, Sink};
 use crate::{lock, random_alnum, random_bytes, Clock, Server, StsTriple};
+use oss_resumable_core::sign;
 
 pub fn routes() -> Router<Arc<Server>> {
     Router::new()
@@ -102,7 +102,7 @@ async fn mint_sts(State(s): State<Arc<Server>>, Query(q): Query<TtlQuery>) -> Re
     // STS reports Expiration to the second, without milliseconds.
     let expiration = format!(
         "{}Z",
-        &sign::format_iso8601_ms(expiration_ms - expiration_ms.rem_euclid(1000))[..19]
+        &sign::format_iso8601(expiration_ms - expiration_ms.rem_euclid(1000))[..19]
     );
     Json(json!({
         "AccessKeyId": access_key_id,
@@ -154,7 +154,7 @@ fn clock_json(s: &Server) -> serde_json::Value {
     let now = s.now_ms();
     json!({
         "nowMs": now,
-        "now": sign::format_iso8601_ms(now),
+        "now": sign::format_iso8601(now),
         "fixedMs": c.fixed_ms,
         "skewMs": c.skew_ms,
     })
@@ -246,7 +246,7 @@ async fn object_info(State(s): State<Arc<Server>>, Query(q): Query<ObjectQuery>)
         "etag": o.etag,
         "contentType": o.content_type,
         "multipart": o.multipart,
-        "lastModified": sign::format_iso8601_ms(o.last_modified_ms),
+        "lastModified": sign::format_iso8601(o.last_modified_ms),
     }))
     .into_response()
 }

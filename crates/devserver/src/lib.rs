@@ -31,7 +31,7 @@ use tokio::sync::{watch, Notify};
 
 pub use auth::MAX_SKEW_MS;
 /// Parses `2022-12-28T10:27:41Z` (with or without milliseconds) into Unix milliseconds.
-pub use compat::sign::parse_iso8601_ms;
+pub use oss_resumable_core::sign::parse_iso8601_ms;
 
 /// Headers a browser client must be able to read (a bucket CORS rule's `ExposeHeader` list).
 pub const EXPOSE_HEADERS: &str = "ETag, x-oss-request-id, x-oss-hash-crc64ecma";
@@ -250,7 +250,7 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
         config.access_key_secret.clone(),
     );
     for t in &config.sts_credentials {
-        let Some(expiration_ms) = compat::sign::parse_iso8601_ms(&t.expiration) else {
+        let Some(expiration_ms) = oss_resumable_core::sign::parse_iso8601_ms(&t.expiration) else {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 format!("STS expiration {:?} is not ISO 8601", t.expiration),

@@ -18,12 +18,13 @@ use md5::{Digest, Md5};
 use percent_encoding::percent_decode_str;
 
 use crate::auth::{self, SignedRequest};
-use crate::compat::{crc64, sign};
+use crate::compat::crc64;
 use crate::error::OssError;
 use crate::faults::{self, FaultKind};
 use crate::ingest::{self, IngestError, Sink};
 use crate::store::{Blob, BlobData, Object, PartRecord, Upload};
 use crate::{lock, xml_out, ConnectionKill, HiddenHeaders, LogEntry, Server};
+use oss_resumable_core::sign;
 
 /// Smallest size of every part but the last (`EntityTooSmall` below it).
 pub const MIN_PART_SIZE: u64 = 100 * 1024;
@@ -195,7 +196,7 @@ pub async fn handle(State(server): State<Arc<Server>>, req: Request) -> Response
         .unwrap_or("")
         .to_string();
     let mut log = LogEntry {
-        time: sign::format_iso8601_ms(server.now_ms()),
+        time: sign::format_iso8601(server.now_ms()),
         operation: "Unknown".to_string(),
         method: parts.method.to_string(),
         bucket: None,
@@ -967,7 +968,7 @@ fn list_parts(s: &Server, c: &Ctx) -> Result<Response, OssError> {
             .iter()
             .map(|p| xml_out::Part {
                 part_number: p.number,
-                last_modified: sign::format_iso8601_ms(p.last_modified_ms),
+                last_modified: sign::format_iso8601(p.last_modified_ms),
                 etag: p.etag.clone(),
                 hash_crc64ecma: p.crc64,
                 size: p.size,
@@ -1048,7 +1049,7 @@ fn list_uploads(s: &Server, c: &Ctx) -> Result<Response, OssError> {
                 uploads.push(xml_out::Upload {
                     key: u.key.clone(),
                     upload_id: u.id.clone(),
-                    initiated: sign::format_iso8601_ms(u.initiated_ms),
+                    initiated: sign::format_iso8601(u.initiated_ms),
                 });
             }
         }

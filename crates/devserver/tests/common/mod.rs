@@ -13,7 +13,8 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 #[path = "../../src/compat.rs"]
 pub mod compat;
-pub use compat::{crc64, sign};
+pub use compat::crc64;
+pub use oss_resumable_core::sign;
 
 pub const KEY_ID: &str = "LTAI5tTestDevServerKey01";
 pub const SECRET: &str = "TestDevServerSecret0123456789abcd";
