@@ -30,6 +30,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{watch, Notify};
 
 pub use auth::MAX_SKEW_MS;
+/// The CRC-64 the server computes (re-exported for benchmarks).
+pub use compat::crc64::Crc64;
 /// Parses `2022-12-28T10:27:41Z` (with or without milliseconds) into Unix milliseconds.
 pub use oss_resumable_core::sign::parse_iso8601_ms;
 
