@@ -111,9 +111,10 @@ if ! { have wasm-bindgen && wasm-bindgen --version | grep -q " $bindgen_version\
   # No --locked: the CLI's own lock names crate versions a registry mirror may lack.
   cargo install -q wasm-bindgen-cli --version "=$bindgen_version" --force
 fi
-if ! have wasm-pack; then
-  log "cargo install wasm-pack (about 1.5 minutes)"
-  cargo install -q wasm-pack
+wasm_pack_version=0.15.1
+if ! { have wasm-pack && wasm-pack --version | grep -q " $wasm_pack_version\$"; }; then
+  log "cargo install wasm-pack $wasm_pack_version (about 1.5 minutes)"
+  cargo install -q wasm-pack --version "=$wasm_pack_version" --force
 fi
 
 # --- 3. Chromium and ChromeDriver --------------------------------------------------------------

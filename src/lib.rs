@@ -3,4 +3,6 @@
 //! This crate is the browser glue only (wasm32): it performs what `oss_resumable_core`'s upload
 //! machine decides. The JS API lives in `api`.
 
+pub mod api;
+
 pub use oss_resumable_core as core;
