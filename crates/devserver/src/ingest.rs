@@ -9,8 +9,8 @@ use http_body_util::BodyExt;
 use md5::{Digest, Md5};
 use tokio::io::AsyncWriteExt;
 
-use crate::compat::crc64::Crc64;
 use crate::store::{Blob, BlobData};
+use oss_resumable_core::crc64::Crc64;
 
 /// Where the bytes go.
 pub enum Sink {

@@ -5,7 +5,6 @@
 //! Use it from Rust tests with [`spawn`]; the `oss-devserver` binary wraps the same function.
 
 mod auth;
-mod compat;
 mod dev;
 mod error;
 mod faults;
@@ -31,7 +30,7 @@ use tokio::sync::{watch, Notify};
 
 pub use auth::MAX_SKEW_MS;
 /// The CRC-64 the server computes (re-exported for benchmarks).
-pub use compat::crc64::Crc64;
+pub use oss_resumable_core::crc64::Crc64;
 /// Parses `2022-12-28T10:27:41Z` (with or without milliseconds) into Unix milliseconds.
 pub use oss_resumable_core::sign::parse_iso8601_ms;
 

@@ -18,12 +18,12 @@ use md5::{Digest, Md5};
 use percent_encoding::percent_decode_str;
 
 use crate::auth::{self, SignedRequest};
-use crate::compat::crc64;
 use crate::error::OssError;
 use crate::faults::{self, FaultKind};
 use crate::ingest::{self, IngestError, Sink};
 use crate::store::{Blob, BlobData, Object, PartRecord, Upload};
 use crate::{lock, xml_out, ConnectionKill, HiddenHeaders, LogEntry, Server};
+use oss_resumable_core::crc64;
 use oss_resumable_core::sign;
 
 /// Smallest size of every part but the last (`EntityTooSmall` below it).
@@ -748,11 +748,11 @@ fn initiate(s: &Server, c: &Ctx) -> Result<Response, OssError> {
     store.persist()?;
     xml_response(
         ok(),
-        xml_out::initiate_result(&xml_out::InitiateMultipartUploadResult {
-            bucket: &c.bucket,
-            key: &c.key,
-            upload_id: &id,
-            encoding_url: encoding,
+        xml_out::to_xml(&xml_out::InitiateMultipartUploadResult {
+            bucket: c.bucket.clone(),
+            key: xml_out::key_out(&c.key, encoding),
+            upload_id: id,
+            encoding_type: xml_out::encoding_type(encoding),
         }),
     )
 }
@@ -927,12 +927,12 @@ async fn complete(s: &Server, c: &Ctx, body: &mut Option<Body>) -> Result<Respon
     xml_response(
         ok().header(header::ETAG, &etag)
             .header("x-oss-hash-crc64ecma", crc.to_string()),
-        xml_out::complete_result(&xml_out::CompleteMultipartUploadResult {
-            location: &location(c),
-            bucket: &c.bucket,
-            key: &c.key,
-            etag: &etag,
-            encoding_url: encoding,
+        xml_out::to_xml(&xml_out::CompleteMultipartUploadResult {
+            encoding_type: xml_out::encoding_type(encoding),
+            location: location(c),
+            bucket: c.bucket.clone(),
+            key: xml_out::key_out(&c.key, encoding),
+            etag: etag.clone(),
         }),
     )
 }
@@ -956,10 +956,12 @@ fn list_parts(s: &Server, c: &Ctx) -> Result<Response, OssError> {
         .collect();
     let is_truncated = after.next().is_some();
     let next = parts.last().map_or(marker, |p| p.number);
-    let xml = xml_out::list_parts_result(&xml_out::ListPartsResult {
-        bucket: &c.bucket,
-        key: &c.key,
-        upload_id: &upload.id,
+    let xml = xml_out::to_xml(&xml_out::ListPartsResult {
+        encoding_type: xml_out::encoding_type(encoding),
+        bucket: c.bucket.clone(),
+        key: xml_out::key_out(&c.key, encoding),
+        upload_id: upload.id.clone(),
+        storage_class: Some("Standard".to_string()),
         part_number_marker: marker,
         next_part_number_marker: next,
         max_parts,
@@ -970,11 +972,10 @@ fn list_parts(s: &Server, c: &Ctx) -> Result<Response, OssError> {
                 part_number: p.number,
                 last_modified: sign::format_iso8601(p.last_modified_ms),
                 etag: p.etag.clone(),
-                hash_crc64ecma: p.crc64,
+                hash_crc64ecma: Some(p.crc64),
                 size: p.size,
             })
             .collect(),
-        encoding_url: encoding,
     });
     xml_response(ok(), xml)
 }
@@ -1047,7 +1048,7 @@ fn list_uploads(s: &Server, c: &Ctx) -> Result<Response, OssError> {
                 next_key = u.key.clone();
                 next_id = u.id.clone();
                 uploads.push(xml_out::Upload {
-                    key: u.key.clone(),
+                    key: xml_out::key_out(&u.key, encoding),
                     upload_id: u.id.clone(),
                     initiated: sign::format_iso8601(u.initiated_ms),
                 });
@@ -1058,19 +1059,23 @@ fn list_uploads(s: &Server, c: &Ctx) -> Result<Response, OssError> {
         next_key.clear();
         next_id.clear();
     }
-    let xml = xml_out::list_uploads_result(&xml_out::ListMultipartUploadsResult {
-        bucket: &c.bucket,
-        key_marker,
-        upload_id_marker: id_marker,
-        next_key_marker: next_key,
+    let enc = |k: &str| xml_out::key_out(k, encoding);
+    let xml = xml_out::to_xml(&xml_out::ListMultipartUploadsResult {
+        encoding_type: xml_out::encoding_type(encoding),
+        bucket: c.bucket.clone(),
+        key_marker: enc(key_marker),
+        upload_id_marker: id_marker.to_string(),
+        next_key_marker: enc(&next_key),
         next_upload_id_marker: next_id,
-        delimiter,
-        prefix,
+        delimiter: enc(delimiter),
+        prefix: enc(prefix),
         max_uploads: max,
         is_truncated,
         uploads,
-        common_prefixes: prefixes,
-        encoding_url: encoding,
+        common_prefixes: prefixes
+            .iter()
+            .map(|p| xml_out::CommonPrefix { prefix: enc(p) })
+            .collect(),
     });
     xml_response(ok(), xml)
 }

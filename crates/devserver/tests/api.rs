@@ -176,6 +176,11 @@ async fn multipart_rules_list_parts_and_complete() {
         [crc64::crc64(&p1).to_string(), crc64::crc64(&p2).to_string()]
     );
     assert_eq!(xml_all(&page1.text(), "Size"), ["102400", "120000"]);
+    // The client's own parser reads the page (root name, types, HashCrc64ecma).
+    let parsed: oss_resumable_core::xml::ListPartsResult =
+        oss_resumable_core::xml::parse(&page1.body).unwrap();
+    assert_eq!(parsed.parts[1].hash_crc64ecma, Some(crc64::crc64(&p2)));
+    assert!(parsed.is_truncated);
     let page2 = c
         .send(
             Req::new("GET", key)

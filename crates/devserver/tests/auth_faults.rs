@@ -116,6 +116,10 @@ async fn refusals_carry_oss_codes() {
         r.xml("MaxAllowedSkewMilliseconds").as_deref(),
         Some("900000")
     );
+    let body: oss_resumable_core::xml::OssErrorBody =
+        oss_resumable_core::xml::parse(&r.body).unwrap();
+    assert!(body.server_time_ms().is_some());
+    assert_eq!(body.max_allowed_skew_milliseconds, Some(900_000));
     let server = sign::parse_iso8601_ms(&r.xml("ServerTime").unwrap()).unwrap();
     let request = sign::parse_iso8601_ms(&r.xml("RequestTime").unwrap()).unwrap();
     assert!((server - request - 16 * 60 * 1000).abs() < 5000);

@@ -11,9 +11,7 @@ use hyper::Request;
 use oss_devserver::{Config, Handle};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-#[path = "../../src/compat.rs"]
-pub mod compat;
-pub use compat::crc64;
+pub use oss_resumable_core::crc64;
 pub use oss_resumable_core::sign;
 
 pub const KEY_ID: &str = "LTAI5tTestDevServerKey01";
