@@ -32,7 +32,7 @@ test-devserver: setup
 # Starts oss-devserver on a free loopback port, passes its URL to the browser tests at compile
 # time (OSS_DEVSERVER_URL), runs them in headless Chromium, and stops the server either way.
 test-browser: setup
-	$(ENV) scripts/with-devserver.sh cargo test -p oss-resumable $(WASM)
+	$(ENV) WASM_BINDGEN_TEST_TIMEOUT=120 scripts/with-devserver.sh cargo test -p oss-resumable $(WASM)
 
 ## make package: the npm package in pkg/ (release build, wasm-opt from npm's binaryen).
 package: setup

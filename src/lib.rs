@@ -1,8 +1,14 @@
 //! oss-resumable: resumable multipart uploads from a web page to Alibaba Cloud OSS.
 //!
 //! This crate is the browser glue only (wasm32): it performs what `oss_resumable_core`'s upload
-//! machine decides. The JS API lives in `api`.
+//! machine decides. The JS API lives in `api`; everything else is the machinery under it.
 
 pub mod api;
+mod credentials;
+mod driver;
+mod file;
+mod http;
+mod lock;
+mod store;
 
 pub use oss_resumable_core as core;

@@ -1,9 +1,415 @@
-//! The JS surface: the only `#[wasm_bindgen]` items of the crate.
+//! The JS surface, and the only `#[wasm_bindgen]` items of the crate: `Uploader` with
+//! `upload`, `pending` and `discard`, the conversion of results and progress to plain JS objects,
+//! and of failures to an `Error` named "OssError" (or a `DOMException` named "AbortError" for a
+//! pause). Signatures and shapes are the contract in the README and `typescript.rs`.
 
+mod options;
+mod typescript;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Object, Reflect};
+use oss_resumable_core::checkpoint::Checkpoint;
+use oss_resumable_core::error::{ClientCode, OssError};
+use oss_resumable_core::request::{self, Endpoint};
+use oss_resumable_core::sign;
+use oss_resumable_core::upload::{Phase, Progress, Upload, UploadConfig, UploadResult};
+use oss_resumable_core::xml;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::Blob;
+
+use crate::credentials::CredentialSource;
+use crate::driver::{self, Run, Stopped};
+use crate::file::{u64_to_f64, Source};
+use crate::http;
+use crate::lock;
+use crate::store::{warn_once, Store};
+use options::{upload_settings, uploader_settings, UploaderSettings};
+pub use typescript::*;
 
 /// The package version, so a page can show which build it loaded.
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// Uploads files to one OSS bucket. Calls may overlap: every method works on a shared inner
+/// state (`Rc`), never on a `&mut self` that wasm-bindgen would have to borrow across awaits.
+#[wasm_bindgen]
+pub struct Uploader {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    settings: UploaderSettings,
+    credentials: Rc<CredentialSource>,
+    store: RefCell<Option<Store>>,
+}
+
+#[wasm_bindgen]
+impl Uploader {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: UploaderOptionsJs) -> Result<Uploader, JsValue> {
+        let options: JsValue = options.into();
+        let settings = uploader_settings(&options).map_err(|e| to_js_error(&e))?;
+        let credentials = CredentialSource::from_option(&Reflect::get(
+            &options,
+            &JsValue::from_str("credentials"),
+        )?)
+        .map_err(|e| to_js_error(&e))?;
+        Ok(Uploader {
+            inner: Rc::new(Inner {
+                settings,
+                credentials: Rc::new(credentials),
+                store: RefCell::new(None),
+            }),
+        })
+    }
+
+    /// Uploads `file` to `key`, resuming from a checkpoint of the same file when there is one.
+    pub fn upload(
+        &self,
+        file: FileOrBlob,
+        key: String,
+        options: Option<UploadOptionsJs>,
+    ) -> UploadResultPromise {
+        let inner = self.inner.clone();
+        let file: JsValue = file.into();
+        let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
+        future_to_promise(async move { inner.upload(file, key, options).await }).unchecked_into()
+    }
+
+    /// The checkpoints in the store, newest first.
+    pub fn pending(&self) -> PendingUploadsPromise {
+        let inner = self.inner.clone();
+        future_to_promise(async move { inner.pending().await }).unchecked_into()
+    }
+
+    /// Aborts the multipart upload on the server and deletes its checkpoint.
+    pub fn discard(&self, id: String) -> VoidPromise {
+        let inner = self.inner.clone();
+        future_to_promise(async move { inner.discard(id).await }).unchecked_into()
+    }
+}
+
+impl Inner {
+    async fn store(&self) -> Store {
+        if let Some(store) = self.store.borrow().clone() {
+            return store;
+        }
+        let store = Store::open(self.settings.store.as_deref()).await;
+        self.store.borrow_mut().get_or_insert(store).clone()
+    }
+
+    async fn upload(
+        &self,
+        file: JsValue,
+        key: String,
+        options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let settings = upload_settings(&options).map_err(|e| to_js_error(&e))?;
+        if settings.signal.as_ref().is_some_and(|s| s.aborted()) {
+            return Err(abort_error());
+        }
+        request::validate_key(&key).map_err(|e| to_js_error(&invalid_argument(&e.to_string())))?;
+        let blob: Blob = file.dyn_into().map_err(|_| {
+            to_js_error(&invalid_argument(
+                "upload(file, key) needs a File or a Blob",
+            ))
+        })?;
+        let source = Source::new(blob).map_err(|e| to_js_error(&e))?;
+        let identity = source.identity().await.map_err(|e| to_js_error(&e))?;
+        let s = &self.settings;
+        let id = Checkpoint::id_for(&s.endpoint_text, &s.bucket, &key, &identity);
+
+        // One run per checkpoint across calls and tabs.
+        let Some(_lock) = lock::try_acquire(&lock_name(&id)).await else {
+            return Err(to_js_error(&OssError::client(ClientCode::UploadInProgress, format!("{key:?} is already being uploaded from this file, in this page or another tab; wait for it or pause it first"),
+            )));
+        };
+
+        let store = self.store().await;
+        let checkpoint = match store.get(&id).await {
+            Ok(Some(json)) => {
+                match Checkpoint::from_json(&json) {
+                    Ok(cp) if cp.matches(&s.endpoint_text, &s.bucket, &key, &identity) => Some(cp),
+                    _ => {
+                        // Damaged or foreign: never trusted, removed, and the upload starts over.
+                        warn_once("oss-resumable: a damaged checkpoint was discarded; the upload starts over");
+                        let _ = store.delete(&id).await;
+                        None
+                    }
+                }
+            }
+            Ok(None) => None,
+            Err(e) => {
+                warn_once(&format!("oss-resumable: cannot read checkpoints ({e})"));
+                None
+            }
+        };
+
+        let config = UploadConfig {
+            endpoint: s.endpoint.clone(),
+            bucket: s.bucket.clone(),
+            key,
+            region: s.region.clone(),
+            signature_version: s.signature_version,
+            part_size: s.part_size,
+            parallel: s.parallel,
+            retry: s.retry,
+            object: settings.object,
+            jitter_seed: js_sys::Math::random().to_bits(),
+        };
+        let machine =
+            Upload::new(config, identity, checkpoint, now_ms()).map_err(|e| to_js_error(&e))?;
+        let run = Run {
+            endpoint: s.endpoint.clone(),
+            credentials: self.credentials.clone(),
+            store,
+            source,
+            signal: settings.signal,
+            on_progress: settings.on_progress,
+        };
+        match driver::run(machine, run).await {
+            Ok(result) => Ok(result_to_js(&result)),
+            Err(Stopped::Failed(e)) => Err(to_js_error(&e)),
+            Err(Stopped::Paused) => Err(abort_error()),
+        }
+    }
+
+    async fn pending(&self) -> Result<JsValue, JsValue> {
+        let store = self.store().await;
+        let records = store.all().await.map_err(|e| {
+            to_js_error(&OssError::client(
+                ClientCode::CheckpointInvalid,
+                format!("cannot read checkpoints: {e}"),
+            ))
+        })?;
+        let mut checkpoints: Vec<Checkpoint> = Vec::new();
+        for (id, json) in records {
+            match Checkpoint::from_json(&json) {
+                Ok(cp) => checkpoints.push(cp),
+                Err(_) => {
+                    // A record that fails its integrity check can never be resumed.
+                    let _ = store.delete(&id).await;
+                }
+            }
+        }
+        checkpoints.sort_by_key(|cp| std::cmp::Reverse(cp.updated_at_ms));
+        let list = Array::new();
+        for cp in &checkpoints {
+            list.push(&pending_to_js(cp));
+        }
+        Ok(list.into())
+    }
+
+    async fn discard(&self, id: String) -> Result<JsValue, JsValue> {
+        let store = self.store().await;
+        let json = store.get(&id).await.map_err(|e| {
+            to_js_error(&OssError::client(
+                ClientCode::CheckpointInvalid,
+                format!("cannot read checkpoints: {e}"),
+            ))
+        })?;
+        let Some(json) = json else {
+            return Ok(JsValue::UNDEFINED); // Nothing stored under that id: nothing to discard.
+        };
+        let Some(_lock) = lock::try_acquire(&lock_name(&id)).await else {
+            return Err(to_js_error(&OssError::client(
+                ClientCode::UploadInProgress,
+                "this upload is running (here or in another tab); pause it before discarding it",
+            )));
+        };
+        if let Ok(cp) = Checkpoint::from_json(&json) {
+            self.abort_remote(&cp).await.map_err(|e| to_js_error(&e))?;
+        }
+        store.delete(&id).await.map_err(|e| {
+            to_js_error(&OssError::client(
+                ClientCode::CheckpointInvalid,
+                format!("cannot delete the checkpoint: {e}"),
+            ))
+        })?;
+        Ok(JsValue::UNDEFINED)
+    }
+
+    /// AbortMultipartUpload for a checkpoint; an upload the server no longer has is fine.
+    async fn abort_remote(&self, cp: &Checkpoint) -> Result<(), OssError> {
+        let s = &self.settings;
+        let endpoint = if cp.endpoint == s.endpoint_text {
+            s.endpoint.clone()
+        } else {
+            Endpoint::parse(&cp.endpoint, s.endpoint.path_style())
+                .map_err(|e| invalid_argument(&e.to_string()))?
+        };
+        let credentials = self.credentials.get().await?;
+        let mut clock_offset = 0i64;
+        for _attempt in 0..3 {
+            let mut req = request::abort_multipart_upload(&cp.bucket, &cp.key, &cp.upload_id)
+                .map_err(|e| invalid_argument(&e.to_string()))?;
+            sign::sign_request(
+                &mut req,
+                &credentials,
+                s.signature_version,
+                &s.region,
+                now_ms() + clock_offset,
+            );
+            let response = http::exchange(&endpoint, &req).await.map_err(|_| {
+                OssError::client(
+                    ClientCode::NetworkError,
+                    "cannot reach OSS to abort the upload; try again",
+                )
+            })?;
+            if (200..300).contains(&response.status) {
+                return Ok(());
+            }
+            let body = xml::parse::<xml::OssErrorBody>(&response.body).ok();
+            let code = body.as_ref().map(|b| b.code.as_str()).unwrap_or("");
+            match code {
+                "NoSuchUpload" => return Ok(()),
+                "RequestTimeTooSkewed" => {
+                    // The page's clock is off: sign with the server's time, as the machine does.
+                    if let Some(server) = body
+                        .as_ref()
+                        .and_then(|b| b.server_time.as_deref())
+                        .and_then(sign::parse_iso8601_ms)
+                    {
+                        clock_offset = server - now_ms();
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            return Err(match body {
+                Some(b) => OssError::from_response(response.status, &b),
+                None => OssError::client(
+                    ClientCode::InvalidResponse,
+                    format!(
+                        "AbortMultipartUpload answered {} with no OSS error body",
+                        response.status
+                    ),
+                ),
+            });
+        }
+        Err(OssError {
+            code: "RequestTimeTooSkewed".to_string(),
+            message: "the page's clock is too far from OSS's and could not be corrected"
+                .to_string(),
+            status: Some(403),
+            request_id: None,
+            ec: None,
+        })
+    }
+}
+
+fn lock_name(id: &str) -> String {
+    format!("oss-resumable:{id}")
+}
+
+fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+fn invalid_argument(message: &str) -> OssError {
+    OssError::client(ClientCode::InvalidArgument, message)
+}
+
+fn set(obj: &Object, name: &str, value: &JsValue) {
+    // Setting a plain property on a fresh Object cannot fail.
+    let _ = Reflect::set(obj, &JsValue::from_str(name), value);
+}
+
+/// An `Error` named "OssError" with `code`, `status` and `requestId`.
+pub fn to_js_error(e: &OssError) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    err.set_name("OssError");
+    let obj: &Object = err.unchecked_ref();
+    set(obj, "code", &JsValue::from_str(&e.code));
+    if let Some(status) = e.status {
+        set(obj, "status", &JsValue::from(status));
+    }
+    if let Some(id) = &e.request_id {
+        set(obj, "requestId", &JsValue::from_str(id));
+    }
+    err.into()
+}
+
+/// The rejection of a paused upload: what `fetch` rejects with on an aborted signal.
+fn abort_error() -> JsValue {
+    web_sys::DomException::new_with_message_and_name(
+        "the upload was paused; its checkpoint is kept, call upload() again to resume",
+        "AbortError",
+    )
+    .map(Into::into)
+    .unwrap_or_else(|_| JsValue::from_str("AbortError"))
+}
+
+fn result_to_js(r: &UploadResult) -> JsValue {
+    let obj = Object::new();
+    set(&obj, "bucket", &JsValue::from_str(&r.bucket));
+    set(&obj, "key", &JsValue::from_str(&r.key));
+    set(&obj, "etag", &JsValue::from_str(&r.etag));
+    set(&obj, "crc64", &JsValue::from_str(&r.crc64.to_string()));
+    set(&obj, "size", &JsValue::from_f64(u64_to_f64(r.size)));
+    set(&obj, "uploadId", &JsValue::from_str(&r.upload_id));
+    set(&obj, "resumed", &JsValue::from_bool(r.resumed));
+    set(&obj, "partsReused", &JsValue::from(r.parts_reused));
+    set(&obj, "requestId", &JsValue::from_str(&r.request_id));
+    obj.into()
+}
+
+pub(crate) fn progress_to_js(p: &Progress) -> JsValue {
+    let obj = Object::new();
+    set(&obj, "loaded", &JsValue::from_f64(u64_to_f64(p.loaded)));
+    set(&obj, "total", &JsValue::from_f64(u64_to_f64(p.total)));
+    set(&obj, "partsDone", &JsValue::from(p.parts_done));
+    set(&obj, "partsTotal", &JsValue::from(p.parts_total));
+    set(
+        &obj,
+        "bytesPerSecond",
+        &JsValue::from_f64(p.bytes_per_second),
+    );
+    let phase = match p.phase {
+        Phase::Preparing => "preparing",
+        Phase::Uploading => "uploading",
+        Phase::Completing => "completing",
+        Phase::Done => "done",
+    };
+    set(&obj, "phase", &JsValue::from_str(phase));
+    obj.into()
+}
+
+fn iso(ms: u64) -> JsValue {
+    js_sys::Date::new(&JsValue::from_f64(ms as f64))
+        .to_iso_string()
+        .into()
+}
+
+fn pending_to_js(cp: &Checkpoint) -> JsValue {
+    let obj = Object::new();
+    set(&obj, "id", &JsValue::from_str(&cp.id()));
+    set(&obj, "bucket", &JsValue::from_str(&cp.bucket));
+    set(&obj, "key", &JsValue::from_str(&cp.key));
+    set(&obj, "fileName", &JsValue::from_str(&cp.file.name));
+    set(
+        &obj,
+        "fileSize",
+        &JsValue::from_f64(u64_to_f64(cp.file.size)),
+    );
+    set(
+        &obj,
+        "lastModified",
+        &JsValue::from_f64(cp.file.last_modified_ms as f64),
+    );
+    set(&obj, "uploadId", &JsValue::from_str(&cp.upload_id));
+    set(
+        &obj,
+        "bytesDone",
+        &JsValue::from_f64(u64_to_f64(cp.bytes_done())),
+    );
+    set(&obj, "createdAt", &iso(cp.created_at_ms));
+    set(&obj, "updatedAt", &iso(cp.updated_at_ms));
+    obj.into()
 }

@@ -1,0 +1,118 @@
+//! Credentials from the page: a fixed `StsCredentials` object, or an async provider function
+//! (typically a call to the app's STS token broker). Calls to the provider are shared: while one
+//! is in flight, every upload of the `Uploader` that needs credentials awaits that same promise.
+
+use std::cell::RefCell;
+
+use js_sys::{Function, Promise, Reflect};
+use oss_resumable_core::error::{ClientCode, OssError};
+use oss_resumable_core::sign::{parse_iso8601_ms, Credentials};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::file::describe_js_error;
+
+pub enum CredentialSource {
+    Fixed(Credentials),
+    Provider {
+        function: Function,
+        /// The provider's promise while a call is in flight (single flight).
+        in_flight: RefCell<Option<Promise>>,
+    },
+}
+
+impl CredentialSource {
+    /// Reads the `credentials` option: an object or a function.
+    pub fn from_option(value: &JsValue) -> Result<CredentialSource, OssError> {
+        if let Some(function) = value.dyn_ref::<Function>() {
+            return Ok(CredentialSource::Provider {
+                function: function.clone(),
+                in_flight: RefCell::new(None),
+            });
+        }
+        if value.is_object() {
+            return parse_credentials(value).map(CredentialSource::Fixed);
+        }
+        Err(OssError::client(ClientCode::InvalidArgument,
+            "options.credentials must be an object {accessKeyId, accessKeySecret, securityToken?, expiration?} \
+             or an async function returning one",
+        ))
+    }
+
+    /// Current credentials: the fixed ones, or the provider's next answer.
+    pub async fn get(&self) -> Result<Credentials, OssError> {
+        match self {
+            CredentialSource::Fixed(creds) => Ok(creds.clone()),
+            CredentialSource::Provider {
+                function,
+                in_flight,
+            } => {
+                let existing = in_flight.borrow().clone();
+                let promise = match existing {
+                    Some(p) => p,
+                    None => {
+                        let returned = function
+                            .call0(&JsValue::UNDEFINED)
+                            .map_err(|e| provider_failed(&describe_js_error(&e)))?;
+                        // A provider may return the object itself instead of a promise.
+                        let p = Promise::resolve(&returned);
+                        *in_flight.borrow_mut() = Some(p.clone());
+                        p
+                    }
+                };
+                let answer = JsFuture::from(promise).await;
+                in_flight.borrow_mut().take();
+                let value = answer.map_err(|e| provider_failed(&describe_js_error(&e)))?;
+                parse_credentials(&value)
+            }
+        }
+    }
+}
+
+fn provider_failed(detail: &str) -> OssError {
+    OssError::client(
+        ClientCode::CredentialsError,
+        format!("the credentials provider failed ({detail}); check the STS token service"),
+    )
+}
+
+/// Accepts camelCase (`accessKeyId`) or the STS API's PascalCase (`AccessKeyId`), and the whole
+/// AssumeRole response (`{Credentials: {...}}`) as brokers often pass it through unchanged.
+pub fn parse_credentials(value: &JsValue) -> Result<Credentials, OssError> {
+    if let Ok(inner) = Reflect::get(value, &JsValue::from_str("Credentials")) {
+        if inner.is_object() {
+            return parse_credentials(&inner);
+        }
+    }
+    let field = |camel: &str, pascal: &str| -> Option<String> {
+        [camel, pascal].iter().find_map(|name| {
+            Reflect::get(value, &JsValue::from_str(name))
+                .ok()
+                .and_then(|v| v.as_string())
+                .filter(|s| !s.is_empty())
+        })
+    };
+    let missing = |what: &str| {
+        OssError::client(ClientCode::CredentialsError, format!("credentials have no {what}: expected accessKeyId, accessKeySecret, securityToken (or the STS API's AccessKeyId, AccessKeySecret, SecurityToken)"),
+        )
+    };
+    let access_key_id =
+        field("accessKeyId", "AccessKeyId").ok_or_else(|| missing("accessKeyId"))?;
+    let access_key_secret =
+        field("accessKeySecret", "AccessKeySecret").ok_or_else(|| missing("accessKeySecret"))?;
+    let security_token =
+        field("securityToken", "SecurityToken").or_else(|| field("stsToken", "StsToken"));
+    let expiration_ms = match field("expiration", "Expiration") {
+        None => None,
+        Some(text) => Some(parse_iso8601_ms(&text).ok_or_else(|| {
+            OssError::client(ClientCode::CredentialsError, format!("credentials expiration {text:?} is not an ISO 8601 time such as 2026-11-24T16:00:00Z"),
+            )
+        })?),
+    };
+    Ok(Credentials {
+        access_key_id,
+        access_key_secret,
+        security_token,
+        expiration_ms,
+    })
+}

@@ -1,0 +1,262 @@
+//! Runs one upload: asks the core's upload machine for actions, performs them (XHR, hashing,
+//! credentials, checkpoint writes, timers) and feeds every result back, until the machine
+//! reports completion, failure or a pause. All I/O completions arrive in one mailbox, so the
+//! loop is a plain "wait for the next message" with no select.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context as TaskContext, Poll, Waker};
+
+use js_sys::{Function, Reflect};
+use oss_resumable_core::error::OssError;
+use oss_resumable_core::request::Endpoint;
+use oss_resumable_core::sign::Credentials;
+use oss_resumable_core::upload::{
+    Action, Event, Progress, Response, TransportError, Upload, UploadResult,
+};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::AbortSignal;
+
+use crate::credentials::CredentialSource;
+use crate::file::Source;
+use crate::http::{self, Exchange, Report};
+use crate::store::{warn_once, Store};
+
+/// What the page gave this upload run.
+pub struct Run {
+    pub endpoint: Endpoint,
+    pub credentials: Rc<CredentialSource>,
+    pub store: Store,
+    pub source: Source,
+    pub signal: Option<AbortSignal>,
+    pub on_progress: Option<Function>,
+}
+
+/// How a run ends when it does not complete.
+pub enum Stopped {
+    Failed(OssError),
+    /// The page's AbortSignal fired: the remote upload and the checkpoint are kept.
+    Paused,
+}
+
+enum Message {
+    Credentials(Result<Credentials, OssError>),
+    Hash(u64, Result<u64, OssError>),
+    Progress(u64, u64),
+    Response(u64, Result<Response, TransportError>),
+    Timer(u64),
+    Abort,
+}
+
+/// A single-consumer queue whose `recv` future wakes when something is pushed.
+#[derive(Clone, Default)]
+struct Mailbox(Rc<RefCell<(VecDeque<Message>, Option<Waker>)>>);
+
+impl Mailbox {
+    fn push(&self, message: Message) {
+        let waker = {
+            let mut inner = self.0.borrow_mut();
+            inner.0.push_back(message);
+            inner.1.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    fn recv(&self) -> Recv {
+        Recv(self.clone())
+    }
+}
+
+struct Recv(Mailbox);
+
+impl Future for Recv {
+    type Output = Message;
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Message> {
+        let mut inner = (self.0).0.borrow_mut();
+        match inner.0.pop_front() {
+            Some(m) => Poll::Ready(m),
+            None => {
+                inner.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// Drives `machine` to its end.
+pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped> {
+    let mailbox = Mailbox::default();
+    let mut exchanges: HashMap<u64, Exchange> = HashMap::new();
+    let mut cancelled_hashes: HashSet<u64> = HashSet::new();
+    let mut timer: Option<(i64, u64)> = None; // (due, generation)
+    let mut generation = 0u64;
+
+    // The abort listener lives as long as this run.
+    let _abort_listener = run.signal.as_ref().map(|signal| {
+        let mailbox = mailbox.clone();
+        let listener = Closure::<dyn FnMut()>::new(move || mailbox.push(Message::Abort));
+        let _ = signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+        AbortListener {
+            signal: signal.clone(),
+            listener,
+        }
+    });
+    if run.signal.as_ref().is_some_and(|s| s.aborted()) {
+        mailbox.push(Message::Abort);
+    }
+
+    loop {
+        // 1. Perform everything the machine wants done now.
+        while let Some(action) = machine.poll_action(now_ms()) {
+            match action {
+                Action::FetchCredentials => {
+                    let mailbox = mailbox.clone();
+                    let credentials = run.credentials.clone();
+                    spawn_local(async move {
+                        let result = credentials.get().await;
+                        mailbox.push(Message::Credentials(result));
+                    });
+                }
+                Action::Hash { id, start, end } => {
+                    let mailbox = mailbox.clone();
+                    let source = run.source.clone();
+                    spawn_local(async move {
+                        let result = source.crc64(start, end).await;
+                        mailbox.push(Message::Hash(id, result));
+                    });
+                }
+                Action::Send { id, request } => {
+                    let reporter = {
+                        let mailbox = mailbox.clone();
+                        move |report: Report| match report {
+                            Report::Progress(n) => mailbox.push(Message::Progress(id, n)),
+                            Report::Done(r) => mailbox.push(Message::Response(id, r)),
+                        }
+                    };
+                    match http::send(&run.endpoint, &request, Some(&run.source), 0, reporter) {
+                        Ok(exchange) => {
+                            exchanges.insert(id, exchange);
+                        }
+                        Err(e) => mailbox.push(Message::Response(id, Err(e))),
+                    }
+                }
+                Action::Cancel { id } => {
+                    // Dropping the exchange aborts its XHR; a hash cannot be stopped mid-read,
+                    // so its result is dropped when it arrives.
+                    if exchanges.remove(&id).is_none() {
+                        cancelled_hashes.insert(id);
+                    }
+                }
+                Action::SaveCheckpoint(checkpoint) => {
+                    // Awaited in place so that writes land in order and a completed upload's
+                    // DeleteCheckpoint is done before the upload's promise resolves.
+                    if let Err(e) = run.store.put(&checkpoint.id(), &checkpoint.to_json()).await {
+                        warn_once(&format!(
+                            "oss-resumable: cannot save the checkpoint ({e}); this upload will not resume after a reload"
+                        ));
+                    }
+                }
+                Action::DeleteCheckpoint { id } => {
+                    if let Err(e) = run.store.delete(&id).await {
+                        warn_once(&format!("oss-resumable: cannot delete a checkpoint ({e})"));
+                    }
+                }
+            }
+        }
+
+        // 2. Report what happened.
+        while let Some(event) = machine.poll_event() {
+            match event {
+                Event::Progress(p) => report_progress(run.on_progress.as_ref(), &p),
+                Event::PartDone { .. } => {}
+                Event::Completed(result) => return Ok(result),
+                Event::Failed(error) => return Err(Stopped::Failed(error)),
+                Event::Paused => return Err(Stopped::Paused),
+            }
+        }
+
+        // 3. Keep one timer armed for the machine's earliest deadline.
+        if let Some(due) = machine.poll_timeout() {
+            if timer.is_none_or(|(at, _)| due < at) {
+                generation += 1;
+                timer = Some((due, generation));
+                set_timeout(&mailbox, generation, (due - now_ms()).max(0));
+            }
+        }
+
+        // 4. Wait for the next thing to happen and tell the machine.
+        let now = now_ms();
+        match mailbox.recv().await {
+            Message::Credentials(result) => machine.handle_credentials(result, now_ms()),
+            Message::Hash(id, result) => {
+                if !cancelled_hashes.remove(&id) {
+                    machine.handle_hash(id, result, now_ms());
+                }
+            }
+            Message::Progress(id, bytes) => {
+                if exchanges.contains_key(&id) {
+                    machine.handle_progress(id, bytes, now_ms());
+                }
+            }
+            Message::Response(id, result) => {
+                if exchanges.remove(&id).is_some() || result.is_err() {
+                    machine.handle_response(id, result, now_ms());
+                }
+            }
+            Message::Timer(g) => {
+                if timer.is_some_and(|(_, current)| current == g) {
+                    timer = None;
+                }
+                if machine.poll_timeout().is_some_and(|due| due <= now) {
+                    machine.handle_timeout(now);
+                }
+            }
+            Message::Abort => machine.pause(now),
+        }
+    }
+}
+
+struct AbortListener {
+    signal: AbortSignal,
+    listener: Closure<dyn FnMut()>,
+}
+
+impl Drop for AbortListener {
+    fn drop(&mut self) {
+        let _ = self
+            .signal
+            .remove_event_listener_with_callback("abort", self.listener.as_ref().unchecked_ref());
+    }
+}
+
+/// `setTimeout` of the window or worker, posting `Timer(generation)` when it fires.
+fn set_timeout(mailbox: &Mailbox, generation: u64, delay_ms: i64) {
+    let mailbox = mailbox.clone();
+    let callback = Closure::once_into_js(move || mailbox.push(Message::Timer(generation)));
+    let global = js_sys::global();
+    if let Some(set_timeout) = Reflect::get(&global, &JsValue::from_str("setTimeout"))
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+    {
+        let delay = JsValue::from_f64(delay_ms.min(i32::MAX as i64) as f64);
+        let _ = set_timeout.call2(&global, &callback, &delay);
+    }
+}
+
+fn report_progress(callback: Option<&Function>, p: &Progress) {
+    let Some(callback) = callback else { return };
+    let value = crate::api::progress_to_js(p);
+    // A throwing onProgress must not break the upload.
+    let _ = callback.call1(&JsValue::UNDEFINED, &value);
+}

@@ -1,0 +1,94 @@
+// Helpers the browser tests use to talk to oss-devserver's /__dev/ control API and to make
+// deterministic test files. Plain fetch: these are test fixtures, not the code under test.
+
+export async function postJson(url, body) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`POST ${url} -> ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+export async function getJson(url) {
+  const res = await fetch(url);
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Deterministic bytes (xorshift32 from `seed`), as a File. */
+export function makeFile(size, seed, name, lastModified) {
+  const bytes = new Uint8Array(size);
+  const words = new Uint32Array(bytes.buffer, 0, Math.floor(size / 4));
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    words[i] = x;
+  }
+  for (let i = words.length * 4; i < size; i++) bytes[i] = (i * 31 + seed) & 0xff;
+  return new File([bytes], name, { lastModified, type: "application/octet-stream" });
+}
+
+/** A copy of `file` with `length` bytes at `offset` inverted: same name, size, lastModified. */
+export async function alterFile(file, offset, length) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  for (let i = offset; i < offset + length && i < bytes.length; i++) bytes[i] ^= 0xff;
+  return new File([bytes], file.name, { lastModified: file.lastModified, type: file.type });
+}
+
+function openDb(name) {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(name);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+    req.onupgradeneeded = () => {
+      if (!req.result.objectStoreNames.contains("checkpoints")) req.result.createObjectStore("checkpoints");
+    };
+  });
+}
+
+/** Every record of the checkpoint store as `[key, record]` pairs, serialized to one string. */
+export async function dumpStore(dbName) {
+  const db = await openDb(dbName);
+  try {
+    const tx = db.transaction("checkpoints", "readonly");
+    const store = tx.objectStore("checkpoints");
+    const [keys, values] = await Promise.all([
+      new Promise((r, j) => { const q = store.getAllKeys(); q.onsuccess = () => r(q.result); q.onerror = () => j(q.error); }),
+      new Promise((r, j) => { const q = store.getAll(); q.onsuccess = () => r(q.result); q.onerror = () => j(q.error); }),
+    ]);
+    return JSON.stringify(keys.map((k, i) => [k, values[i]]));
+  } finally {
+    db.close();
+  }
+}
+
+/** Rewrites the checkpoint JSON of record `id` with `edit(json) -> json`. */
+export async function editCheckpoint(dbName, id, edit) {
+  const db = await openDb(dbName);
+  try {
+    const tx = db.transaction("checkpoints", "readwrite");
+    const store = tx.objectStore("checkpoints");
+    const record = await new Promise((r, j) => { const q = store.get(id); q.onsuccess = () => r(q.result); q.onerror = () => j(q.error); });
+    if (!record) throw new Error(`no checkpoint ${id}`);
+    record.checkpoint = edit(record.checkpoint);
+    store.put(record, id);
+    await new Promise((r, j) => { tx.oncomplete = r; tx.onerror = () => j(tx.error); });
+  } finally {
+    db.close();
+  }
+}
+
+export async function crc64OfServerObject(url, bucket, key) {
+  const { status, body } = await getJson(`${url}/__dev/object-info?bucket=${encodeURIComponent(bucket)}&key=${encodeURIComponent(key)}`);
+  return status === 200 ? body : null;
+}
+
+/** Calls `fn` after `ms`. */
+export function later(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
