@@ -7,7 +7,7 @@ SHELL := /bin/bash
 ENV := source target/setup.env &&
 WASM := --target wasm32-unknown-unknown
 
-.PHONY: all setup test lint test-core test-devserver test-browser package www demo clean
+.PHONY: all setup test lint test-core test-devserver test-browser package www demo clean bench bench-smoke bench-build
 
 all: test
 
@@ -15,7 +15,7 @@ setup:
 	@bash scripts/setup.sh
 
 ## make test: formatting, clippy (host and wasm32), core and dev-server tests, browser tests.
-test: setup lint test-core test-devserver test-browser
+test: setup lint test-core test-devserver test-browser bench-smoke
 	@echo "make test: all suites passed"
 
 lint: setup
@@ -49,6 +49,19 @@ www: package
 demo: www
 	$(ENV) cargo build -q --release -p oss-devserver
 	$(ENV) node scripts/demo.mjs
+
+## make bench: throughput, CPU, longest task and memory of a 1 GiB upload (and 256 MiB) against
+## the raw-XHR ceiling and ali-oss, alternated round by round; CRC-64 speed, resume latency and
+## package size. Writes bench/results/latest.{json,md} and chart.svg (see README "Performance").
+bench-build: setup
+	$(ENV) bench/build.sh
+
+bench: bench-build
+	$(ENV) node bench/run.mjs
+
+## make bench-smoke: 64 MiB, one round; asserts only that every variant completed and produced figures.
+bench-smoke: bench-build
+	$(ENV) node bench/run.mjs --smoke >/dev/null
 
 clean:
 	rm -rf target pkg www/dist node_modules

@@ -1,0 +1,246 @@
+// The benchmark page. bench/run.mjs opens it as index.html?v=<variant>&server=…, sets the file
+// input through DevTools (DOM.setFileInputFiles) and calls window.bench.* with Runtime.evaluate.
+// Each variant gets a fresh page, and only its own library is loaded into it.
+//
+//   A      plain XHR PUTs of the file's Blob slices to the dev server's sink (the ceiling)
+//   O      oss-resumable (the package built from this repository), explicit part size/parallel
+//   O-def  oss-resumable with its defaults
+//   B      ali-oss multipartUpload with explicit part size/parallel, V4, STS
+//   C      ali-oss multipartUpload with its defaults
+//   CRC    the core's CRC-64 compiled to wasm (bench/crc64-wasm), no upload
+
+const params = new URLSearchParams(location.search);
+const variant = params.get("v");
+const server = params.get("server"); // http://127.0.0.1:<port>, path-style
+const vhostEndpoint = params.get("vhost"); // http://localhost:<port>: ali-oss goes virtual-hosted
+const bucket = params.get("bucket") || "demo";
+const region = params.get("region") || "cn-hangzhou";
+
+let oss = null; // the oss-resumable module
+let wasmMemory = null; // its linear memory
+let crc = null; // the CRC bench instance exports
+
+async function sts() {
+  const res = await fetch(`${server}/__dev/sts`, { method: "POST" });
+  if (!res.ok) throw new Error(`STS ${res.status}`);
+  return res.json(); // {AccessKeyId, AccessKeySecret, SecurityToken, Expiration}
+}
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement("script");
+    s.src = src;
+    s.onload = resolve;
+    s.onerror = () => reject(new Error(`cannot load ${src}`));
+    document.head.appendChild(s);
+  });
+}
+
+async function load() {
+  if (variant === "O" || variant === "O-def" || variant === "resume") {
+    oss = await import("./pkg/oss_resumable.js");
+    const exports = await oss.default({ module_or_path: "./pkg/oss_resumable_bg.wasm" });
+    wasmMemory = exports.memory;
+  } else if (variant === "B" || variant === "C") {
+    await loadScript("./vendor/aliyun-oss-sdk.min.js");
+  } else if (variant === "CRC") {
+    const { instance } = await WebAssembly.instantiateStreaming(fetch("./crc64.wasm"));
+    crc = instance.exports;
+  }
+}
+
+window.benchReady = load().then(() => true);
+
+function theFile() {
+  const input = document.getElementById("file");
+  if (!input.files || input.files.length !== 1) throw new Error("no file set on #file");
+  return input.files[0];
+}
+
+/// Samples the main thread while `work` runs: longest Long Task (Long Tasks API, only tasks
+/// ≥ 50 ms are reported), the worst lateness of a 10 ms interval timer (≈ the longest task,
+/// also below 50 ms), the JS heap's peak over its starting value, and wasm memory growth.
+async function measured(work) {
+  if (typeof gc === "function") gc(); // --js-flags=--expose-gc: a settled baseline
+  const wasmStart = wasmMemory ? wasmMemory.buffer.byteLength : 0;
+  const heapStart = performance.memory.usedJSHeapSize;
+  let heapPeak = heapStart;
+  let longTaskMax = 0;
+  let longTasks = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      longTasks += 1;
+      longTaskMax = Math.max(longTaskMax, e.duration);
+    }
+  });
+  observer.observe({ type: "longtask" });
+  const period = 10;
+  let last = performance.now();
+  let latenessMax = 0;
+  let ticks = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    latenessMax = Math.max(latenessMax, now - last - period);
+    last = now;
+    ticks += 1;
+    heapPeak = Math.max(heapPeak, performance.memory.usedJSHeapSize);
+  }, period);
+
+  const t0 = performance.now();
+  let value;
+  try {
+    value = await work();
+  } finally {
+    clearInterval(timer);
+  }
+  const ms = performance.now() - t0;
+  heapPeak = Math.max(heapPeak, performance.memory.usedJSHeapSize);
+  // Let the observer deliver entries of the last tasks.
+  await new Promise((r) => setTimeout(r, 50));
+  for (const e of observer.takeRecords()) {
+    longTasks += 1;
+    longTaskMax = Math.max(longTaskMax, e.duration);
+  }
+  observer.disconnect();
+  return {
+    ms,
+    value,
+    longTaskMaxMs: longTaskMax,
+    longTasks,
+    timerLatenessMaxMs: Math.max(0, latenessMax),
+    timerTicks: ticks,
+    heapStart,
+    heapPeakRise: heapPeak - heapStart,
+    wasmStart,
+    wasmRise: (wasmMemory ? wasmMemory.buffer.byteLength : 0) - wasmStart,
+  };
+}
+
+function xhrPut(url, body) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("PUT", url);
+    xhr.onload = () => (xhr.status === 200 ? resolve() : reject(new Error(`PUT ${xhr.status}`)));
+    xhr.onerror = () => reject(new Error("network error"));
+    xhr.send(body);
+  });
+}
+
+/// A: the ceiling. The same Blob slices, `parallel` in flight, to PUT /__dev/sink/… which hashes
+/// MD5 + CRC-64 like UploadPart and keeps nothing.
+async function runA({ key, partSize, parallel }) {
+  const file = theFile();
+  const parts = Math.ceil(file.size / partSize);
+  let next = 0;
+  async function worker() {
+    while (next < parts) {
+      const i = next++;
+      const start = i * partSize;
+      const slice = file.slice(start, Math.min(start + partSize, file.size));
+      await xhrPut(`${server}/__dev/sink/${bucket}/${key}/${i + 1}`, slice);
+    }
+  }
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return { parts };
+}
+
+function uploader(opts) {
+  return new oss.Uploader({
+    endpoint: server,
+    bucket,
+    region,
+    pathStyle: true,
+    credentials: sts,
+    checkpointStore: "oss-bench",
+    ...opts,
+  });
+}
+
+async function runO({ key, partSize, parallel }) {
+  const file = theFile();
+  const up = uploader(partSize ? { partSize, parallel } : {});
+  const r = await up.upload(file, key);
+  return { crc64: r.crc64, size: r.size, resumed: r.resumed };
+}
+
+async function runAliOss({ key, partSize, parallel }) {
+  const file = theFile();
+  const c = await sts();
+  const client = new OSS({
+    region: `oss-${region}`,
+    endpoint: vhostEndpoint,
+    bucket,
+    accessKeyId: c.AccessKeyId,
+    accessKeySecret: c.AccessKeySecret,
+    stsToken: c.SecurityToken,
+    authorizationV4: true,
+    secure: false,
+    timeout: 600000,
+  });
+  const opts = partSize ? { partSize, parallel } : {};
+  const r = await client.multipartUpload(key, file, opts);
+  if (!r || !r.res || r.res.status !== 200) throw new Error(`ali-oss: ${JSON.stringify(r && r.res)}`);
+  return { status: r.res.status };
+}
+
+const runners = { A: runA, O: runO, "O-def": runO, B: runAliOss, C: runAliOss };
+
+window.bench = {
+  async run(opts) {
+    await window.benchReady;
+    return measured(() => runners[variant](opts));
+  },
+
+  /// CRC-64 throughput of the wasm build: `mib` MiB of random bytes hashed `reps` times.
+  async crc64({ mib = 64, reps = 9 } = {}) {
+    await window.benchReady;
+    const len = mib * 1024 * 1024;
+    const ptr = crc.alloc(len);
+    const view = new Uint8Array(crc.memory.buffer, ptr, len);
+    for (let at = 0; at < len; at += 65536) crypto.getRandomValues(view.subarray(at, at + 65536));
+    // Known answer first: CRC-64/XZ("123456789") = 0x995dc9bbdf1939fa.
+    const saved = view.slice(0, 9);
+    view.set(new TextEncoder().encode("123456789"));
+    const check = BigInt.asUintN(64, crc.crc64(ptr, 9)).toString(16);
+    view.set(saved);
+    crc.crc64(ptr, len); // warm-up (tier-up to the optimising compiler)
+    const gbps = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      crc.crc64(ptr, len);
+      gbps.push(len / ((performance.now() - t0) / 1000) / 1e9);
+    }
+    return { check, gbps };
+  },
+
+  /// Resume, part 1: start an upload and resolve once `parts` parts are done (the upload keeps
+  /// running until run.mjs reloads the page under it).
+  async startForResume({ key, partSize, parallel, parts }) {
+    await window.benchReady;
+    const file = theFile();
+    const up = uploader({ partSize, parallel, checkpointStore: "oss-bench-resume" });
+    return new Promise((resolve, reject) => {
+      up.upload(file, key, {
+        onProgress: (p) => {
+          if (p.partsDone >= parts) resolve({ partsDone: p.partsDone });
+        },
+      }).catch(reject);
+    });
+  },
+
+  /// Resume, part 2 (after the reload): the same upload again; it resumes from the checkpoint.
+  async resume({ key, partSize, parallel }) {
+    await window.benchReady;
+    const file = theFile();
+    const calledAt = performance.timeOrigin + performance.now();
+    const up = uploader({ partSize, parallel, checkpointStore: "oss-bench-resume" });
+    const r = await up.upload(file, key);
+    return {
+      calledAt,
+      navigationStart: performance.timeOrigin,
+      resumed: r.resumed,
+      partsReused: r.partsReused,
+      crc64: r.crc64,
+    };
+  },
+};
