@@ -234,9 +234,10 @@ async function resumeBench(browser, env, mib, trial) {
     const r = await page.eval(`window.bench.resume(${JSON.stringify(spec)})`);
     const entries = (await serverLog(env.server.url)).filter((e) => e.key === key);
     const t = (e) => Date.parse(e.time);
-    const after = entries.filter((e) => t(e) >= reloadAt);
-    const listParts = after.find((e) => e.operation === "ListParts");
-    const firstPart = after.find((e) => e.operation === "UploadPart");
+    // The old page keeps uploading until the reloaded one commits, so the resumed upload's first
+    // part is the first UploadPart after its ListParts (a fresh upload never lists parts).
+    const listParts = entries.find((e) => e.operation === "ListParts" && t(e) >= reloadAt);
+    const firstPart = listParts && entries.find((e) => e.operation === "UploadPart" && t(e) >= t(listParts));
     if (!r.resumed || !listParts || !firstPart) {
       throw new Error(`resume did not happen as expected: ${JSON.stringify({ r, listParts, firstPart })}`);
     }

@@ -3,7 +3,7 @@
 //! reports completion, failure or a pause. All I/O completions arrive in one mailbox, so the
 //! loop is a plain "wait for the next message" with no select.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
@@ -23,7 +23,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::AbortSignal;
 
 use crate::credentials::CredentialSource;
-use crate::file::Source;
+use crate::file::{Hasher, Source};
 use crate::http::{self, Exchange, Report};
 use crate::store::{warn_once, Store};
 
@@ -99,6 +99,7 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
     let mailbox = Mailbox::default();
     let mut exchanges: HashMap<u64, Exchange> = HashMap::new();
     let mut cancelled_hashes: HashSet<u64> = HashSet::new();
+    let hashing = HashQueue::default();
     let mut timer: Option<(i64, u64)> = None; // (due, generation)
     let mut generation = 0u64;
 
@@ -129,12 +130,7 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                     });
                 }
                 Action::Hash { id, start, end } => {
-                    let mailbox = mailbox.clone();
-                    let source = run.source.clone();
-                    spawn_local(async move {
-                        let result = source.crc64(start, end).await;
-                        mailbox.push(Message::Hash(id, result));
-                    });
+                    hashing.push(id, start, end, &run.source, &mailbox);
                 }
                 Action::Send { id, request } => {
                     let reporter = {
@@ -152,9 +148,10 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                     }
                 }
                 Action::Cancel { id } => {
-                    // Dropping the exchange aborts its XHR; a hash cannot be stopped mid-read,
-                    // so its result is dropped when it arrives.
-                    if exchanges.remove(&id).is_none() {
+                    // Dropping the exchange aborts its XHR; a queued hash is withdrawn; the one
+                    // being hashed cannot be stopped mid-read, so its result is dropped when it
+                    // arrives.
+                    if exchanges.remove(&id).is_none() && !hashing.withdraw(id) {
                         cancelled_hashes.insert(id);
                     }
                 }
@@ -224,6 +221,48 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
             }
             Message::Abort => machine.pause(now),
         }
+    }
+}
+
+/// Ranges to hash, done one at a time in the order the machine asked for them (first the parts
+/// to send next, then reused parts to check), by one task with one `Hasher`. One at a time
+/// because hashing is CPU-bound on the page's one thread anyway: running ranges concurrently
+/// only delays the first part that can be sent and multiplies the buffers in memory.
+#[derive(Clone, Default)]
+struct HashQueue {
+    queue: Rc<RefCell<VecDeque<(u64, u64, u64)>>>,
+    running: Rc<Cell<bool>>,
+    hasher: Rc<RefCell<Option<Hasher>>>,
+}
+
+impl HashQueue {
+    fn push(&self, id: u64, start: u64, end: u64, source: &Source, mailbox: &Mailbox) {
+        self.queue.borrow_mut().push_back((id, start, end));
+        if self.running.replace(true) {
+            return;
+        }
+        let this = self.clone();
+        let source = source.clone();
+        let mailbox = mailbox.clone();
+        spawn_local(async move {
+            let mut hasher = this.hasher.borrow_mut().take().unwrap_or_else(Hasher::new);
+            loop {
+                let next = this.queue.borrow_mut().pop_front();
+                let Some((id, start, end)) = next else { break };
+                let result = source.crc64(&mut hasher, start, end).await;
+                mailbox.push(Message::Hash(id, result));
+            }
+            *this.hasher.borrow_mut() = Some(hasher);
+            this.running.set(false);
+        });
+    }
+
+    /// Removes a range that is still waiting; false when it is being hashed (or done).
+    fn withdraw(&self, id: u64) -> bool {
+        let mut queue = self.queue.borrow_mut();
+        let before = queue.len();
+        queue.retain(|(i, _, _)| *i != id);
+        queue.len() != before
     }
 }
 
