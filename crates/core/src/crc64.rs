@@ -4,8 +4,11 @@
 //! `<HashCrc64ecma>`, and for the whole object after CompleteMultipartUpload. The uploader checks
 //! each part, then folds the part CRCs with [`combine`] and checks the whole object.
 //!
-//! Slicing-by-16 over tables built by a `const fn`, so nothing runs at start-up and no `unsafe`
-//! or CPU feature detection is needed (the same code runs natively and in wasm32).
+//! Slicing-by-16 over tables built once on first use (not baked into the binary: 32 KiB of
+//! table is 32 KiB of wasm that every page would download), with no `unsafe` or CPU feature
+//! detection (the same code runs natively and in wasm32).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// The reflected ECMA-182 polynomial, as used by xz and OSS (`0x42F0E1EBA9EA3693` in normal form).
 pub const POLY: u64 = 0xC96C_5795_D787_0F42;
@@ -13,9 +16,42 @@ pub const POLY: u64 = 0xC96C_5795_D787_0F42;
 /// Number of slicing tables: 16 bytes are folded per step.
 const SLICES: usize = 16;
 
-/// `TABLES[0]` is the classic byte-at-a-time table; `TABLES[k][b]` is the CRC register after
-/// feeding byte `b` followed by `k` zero bytes, which lets 16 bytes be folded independently.
-static TABLES: [[u64; 256]; SLICES] = make_tables();
+/// `tables()[0]` is the classic byte-at-a-time table; `tables()[k][b]` is the CRC register
+/// after feeding byte `b` followed by `k` zero bytes, which lets 16 bytes be folded
+/// independently. Built on first use (about 4,000 steps).
+///
+/// The tables are a zero-initialised `static` (so they take no space in the binary) at a fixed
+/// address (so wasm32 folds each table's offset into its load instruction), filled once.
+/// `Relaxed` atomics compile to plain loads and stores; filling twice from two threads would
+/// only write the same values twice.
+fn tables() -> &'static Tables {
+    static READY: AtomicBool = AtomicBool::new(false);
+    if !READY.load(Ordering::Acquire) {
+        let built = make_tables();
+        for (row, values) in TABLES.0.iter().zip(built.iter()) {
+            for (slot, v) in row.iter().zip(values.iter()) {
+                slot.store(*v, Ordering::Relaxed);
+            }
+        }
+        READY.store(true, Ordering::Release);
+    }
+    &TABLES
+}
+
+struct Tables([[AtomicU64; 256]; SLICES]);
+
+impl Tables {
+    #[inline(always)]
+    fn get(&self, k: usize, i: usize) -> u64 {
+        self.0[k][i].load(Ordering::Relaxed)
+    }
+}
+
+#[allow(clippy::declare_interior_mutable_const)]
+const ZERO: AtomicU64 = AtomicU64::new(0);
+#[allow(clippy::declare_interior_mutable_const)]
+const ZERO_ROW: [AtomicU64; 256] = [ZERO; 256];
+static TABLES: Tables = Tables([ZERO_ROW; SLICES]);
 
 const fn make_tables() -> [[u64; 256]; SLICES] {
     let mut t = [[0u64; 256]; SLICES];
@@ -50,32 +86,40 @@ const fn make_tables() -> [[u64; 256]; SLICES] {
 /// Advances the raw (already complemented) register over `data`.
 #[inline]
 fn update_raw(mut crc: u64, data: &[u8]) -> u64 {
-    let t = &TABLES;
+    let t = tables();
     let mut blocks = data.chunks_exact(SLICES);
     for b in &mut blocks {
-        let lo = crc ^ u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
-        let hi = u64::from_le_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]]);
-        crc = t[15][lo as u8 as usize]
-            ^ t[14][(lo >> 8) as u8 as usize]
-            ^ t[13][(lo >> 16) as u8 as usize]
-            ^ t[12][(lo >> 24) as u8 as usize]
-            ^ t[11][(lo >> 32) as u8 as usize]
-            ^ t[10][(lo >> 40) as u8 as usize]
-            ^ t[9][(lo >> 48) as u8 as usize]
-            ^ t[8][(lo >> 56) as u8 as usize]
-            ^ t[7][hi as u8 as usize]
-            ^ t[6][(hi >> 8) as u8 as usize]
-            ^ t[5][(hi >> 16) as u8 as usize]
-            ^ t[4][(hi >> 24) as u8 as usize]
-            ^ t[3][(hi >> 32) as u8 as usize]
-            ^ t[2][(hi >> 40) as u8 as usize]
-            ^ t[1][(hi >> 48) as u8 as usize]
-            ^ t[0][(hi >> 56) as u8 as usize];
+        crc = step(t, crc, b);
     }
     for &byte in blocks.remainder() {
-        crc = (crc >> 8) ^ t[0][(crc as u8 ^ byte) as usize];
+        crc = (crc >> 8) ^ t.get(0, (crc as u8 ^ byte) as usize);
     }
     crc
+}
+
+/// Folds 16 bytes (`b.len() == 16`) into the register. The first 8 are XORed with the
+/// register, split into two 32-bit halves (cheaper to take bytes from in wasm32); the last 8
+/// index their tables directly.
+#[inline(always)]
+fn step(t: &Tables, crc: u64, b: &[u8]) -> u64 {
+    let l0 = (crc as u32) ^ u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    let l1 = ((crc >> 32) as u32) ^ u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+    t.get(15, (l0 & 0xFF) as usize)
+        ^ t.get(14, ((l0 >> 8) & 0xFF) as usize)
+        ^ t.get(13, ((l0 >> 16) & 0xFF) as usize)
+        ^ t.get(12, (l0 >> 24) as usize)
+        ^ t.get(11, (l1 & 0xFF) as usize)
+        ^ t.get(10, ((l1 >> 8) & 0xFF) as usize)
+        ^ t.get(9, ((l1 >> 16) & 0xFF) as usize)
+        ^ t.get(8, (l1 >> 24) as usize)
+        ^ t.get(7, b[8] as usize)
+        ^ t.get(6, b[9] as usize)
+        ^ t.get(5, b[10] as usize)
+        ^ t.get(4, b[11] as usize)
+        ^ t.get(3, b[12] as usize)
+        ^ t.get(2, b[13] as usize)
+        ^ t.get(1, b[14] as usize)
+        ^ t.get(0, b[15] as usize)
 }
 
 /// Incremental CRC-64/XZ.
@@ -192,6 +236,43 @@ mod tests {
     fn multmodp_by_zero_is_zero() {
         assert_eq!(multmodp(0, 12345), 0);
         assert_eq!(multmodp(1 << 63, 12345), 12345);
+    }
+
+    /// Bit-at-a-time CRC-64/XZ, the definition.
+    fn reference(data: &[u8]) -> u64 {
+        let mut crc = !0u64;
+        for &b in data {
+            crc ^= u64::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ POLY
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn slicing_matches_the_definition() {
+        let data: Vec<u8> = (0..20_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for len in [
+            0, 1, 15, 16, 17, 4095, 4096, 4097, 4111, 8192, 10_001, 20_000,
+        ] {
+            assert_eq!(crc64(&data[..len]), reference(&data[..len]), "len {len}");
+            // Continuing from a non-zero register.
+            let mut c = Crc64::new();
+            c.update(&data[..7]);
+            c.update(&data[7..len.max(7)]);
+            assert_eq!(
+                c.finish(),
+                reference(&data[..len.max(7)]),
+                "split len {len}"
+            );
+        }
     }
 
     #[test]
