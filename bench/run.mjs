@@ -338,6 +338,13 @@ async function main() {
   const loadBefore = loadavg();
   log(`config ${JSON.stringify(cfg)}; load ${loadBefore}`);
   const server = await startDevserver();
+  // Interrupted (Ctrl-C, kill): do not leave the dev server running.
+  for (const sig of ["SIGINT", "SIGTERM"]) {
+    process.on(sig, () => {
+      server.child.kill();
+      process.exit(130);
+    });
+  }
   const { srv, origin } = await startStatic();
   const env = { server, origin };
   const browser = await Browser.launch();

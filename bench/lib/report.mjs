@@ -232,14 +232,14 @@ export function renderSvg(r) {
   );
   // Variant legend under the throughput panel.
   const legend = {
-    A: "raw XHR 8 MiB×3",
-    O: "oss-resumable 8 MiB×3",
-    B: "ali-oss 8 MiB×3",
+    A: "raw XHR, 8 MiB×3",
+    O: "ours, 8 MiB×3",
+    B: "ali-oss, 8 MiB×3",
     C: "ali-oss defaults",
-    "O-def": "oss-resumable defaults",
+    "O-def": "ours, defaults",
   };
   variants.forEach((v, i) => {
-    const lx = 20 + (i % 3) * 150;
+    const lx = 14 + (i % 3) * 158;
     const ly = H - 34 + Math.floor(i / 3) * 16;
     parts.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${colors[v]}"/>`);
     parts.push(`<text x="${lx + 16}" y="${ly}">${esc(`${v}: ${legend[v] || v}`)}</text>`);
