@@ -40,10 +40,11 @@ test-browser: setup
 package: setup
 	$(ENV) scripts/package.sh
 
-## make test-package: the package's .d.ts checked against the JS API contract (tests/ts/usage.ts).
+## make test-package: the package's .d.ts checked against the JS API contract (tests/ts/usage.ts),
+## and proof that the check fails when the .d.ts drifts (tests/ts/drift.mjs).
 test-package: package
 	$(ENV) tsc --noEmit -p tests/ts
-	@echo "test-package: pkg/index.d.ts matches the contract"
+	$(ENV) node tests/ts/drift.mjs
 
 ## make www: the upload widget in www/dist, built by webpack 5 against pkg/.
 www: package
