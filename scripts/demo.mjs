@@ -1,7 +1,9 @@
 // `make demo`: starts oss-devserver, serves the upload widget (www/dist) on another origin with
 // a /config.json pointing at the server, prints both URLs and stays in the foreground until
 // Ctrl-C. Ports: DEMO_OSS_PORT (9000), DEMO_WEB_PORT (8080). Uploaded objects are kept under
-// target/demo-data (DEMO_DATA_DIR), so large files do not live in memory.
+// target/demo-data (DEMO_DATA_DIR), so large files do not live in memory. Loopback is faster than
+// any real network, so every UploadPart answer is delayed DEMO_PART_DELAY_MS (500) to leave a
+// person time to reload mid-upload; 0 uploads at full speed.
 import path from "node:path";
 import { mkdirSync } from "node:fs";
 import { root, serveStatic, startDevserver, widgetConfig } from "./servers.mjs";
@@ -9,6 +11,7 @@ import { root, serveStatic, startDevserver, widgetConfig } from "./servers.mjs";
 const ossPort = process.env.DEMO_OSS_PORT || "9000";
 const webPort = Number(process.env.DEMO_WEB_PORT || "8080");
 const dataDir = process.env.DEMO_DATA_DIR || path.join(root, "target", "demo-data");
+const partDelayMs = Number(process.env.DEMO_PART_DELAY_MS ?? "500");
 mkdirSync(dataDir, { recursive: true });
 
 let devserver;
@@ -23,6 +26,14 @@ devserver.child.on("exit", (code) => {
   process.exit(1);
 });
 const config = widgetConfig(devserver);
+if (partDelayMs > 0) {
+  const res = await fetch(`${devserver.url}/__dev/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ operation: "UploadPart", count: 0, kind: "delay", delayMs: partDelayMs }),
+  });
+  if (!res.ok) console.error(`could not slow UploadPart down (${res.status}); uploads run at full speed`);
+}
 let web;
 try {
   web = await serveStatic({ mounts: { "/": path.join(root, "www", "dist") }, config, port: webPort });
@@ -34,6 +45,9 @@ try {
 }
 console.log(`oss-devserver:  ${config.endpoint}  (bucket "${config.bucket}", STS at ${config.stsUrl})`);
 console.log(`upload widget:  ${web.url}/   <- open this`);
+if (partDelayMs > 0) {
+  console.log(`each UploadPart is answered after ${partDelayMs} ms, to leave time for a reload (DEMO_PART_DELAY_MS=0: full speed)`);
+}
 console.log("Drop a large file on the page, reload it mid-upload, and press Resume. Ctrl-C stops both.");
 
 const stop = async () => {

@@ -383,7 +383,9 @@ function stopped(row, error) {
     code === "UploadInProgress"
       ? "This file is already uploading in another tab or window."
       : message;
-  setNote(row, `${explain} (${code}${error && error.status ? `, HTTP ${error.status}` : ""})`, "error");
+  const status = error && error.status ? `HTTP ${error.status}` : "";
+  const suffix = explain.includes(code) ? status : [code, status].filter(Boolean).join(", ");
+  setNote(row, suffix ? `${explain} (${suffix})` : explain, "error");
   row.el.querySelector('[data-field="note"]').dataset.errorCode = code;
   announce(`${row.file.name} failed: ${explain}`);
   refreshPending();
@@ -509,6 +511,7 @@ function renderPending() {
     if (list.children[index] !== li) list.insertBefore(li, list.children[index] || null);
   });
   $("pending-empty").hidden = state.pending.length > 0 || !("pendingAll" in state);
+  $("pending-hint").hidden = state.pending.length === 0;
 }
 
 function showPendingMessage(text, entryId) {
@@ -693,9 +696,9 @@ function setupPicking() {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Tells screen readers what happened (a polite live region, not shown on screen). */
 function announce(text) {
-  const status = $("status");
-  status.textContent = text;
+  $("announcer").textContent = text;
 }
 
 let persistAsked = false;
@@ -725,8 +728,8 @@ async function main() {
     $("settings").open = true;
   } else {
     status.textContent = canPickHandles
-      ? "Ready. Files you choose here can be resumed with one click after a reload."
-      : "Ready.";
+      ? "Ready. Files chosen or dropped here resume with one click after a reload."
+      : "Ready. Files go to the bucket under their own names.";
     $("pick-files").disabled = false;
   }
   status.dataset.loaded = "true";

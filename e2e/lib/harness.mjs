@@ -118,12 +118,14 @@ export function tempProfile() {
   return mkdtempSync(path.join(tmpdir(), "oss-e2e-profile-"));
 }
 
-/** Collects page errors and console errors so a test can assert there were none. */
+/** Collects uncaught page errors and console errors so a test can assert there were none.
+ *  Chromium's own "Failed to load resource" lines for answers a test provoked (faults) are not
+ *  the page's errors and are left out. */
 export function watchErrors(page) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(`console: ${m.text()}`);
   });
   return errors;
 }
