@@ -44,7 +44,17 @@ pub enum Stopped {
     Paused,
 }
 
+/// A request whose body stops moving for this long is aborted and retried as a timeout.
+/// A stall watchdog rather than a total timeout: a large part on a slow link may take minutes,
+/// and only silence while sending means the connection is dead (ali-oss's 60 s total timeout
+/// breaks big parts). Once the body is sent, waiting is legitimate: OSS may take minutes to
+/// answer a Complete of a large object.
+const STALL_MS: i64 = 60_000;
+/// How often in-flight requests are checked for stalls.
+const WATCHDOG_EVERY_MS: i64 = 5_000;
+
 enum Message {
+    Watchdog,
     Credentials(Result<Credentials, OssError>),
     Hash(u64, Result<u64, OssError>),
     Progress(u64, u64),
@@ -98,6 +108,9 @@ fn now_ms() -> i64 {
 pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped> {
     let mailbox = Mailbox::default();
     let mut exchanges: HashMap<u64, Exchange> = HashMap::new();
+    // Per in-flight request: (last time it was sent or reported progress, bytes sent, body size).
+    let mut last_activity: HashMap<u64, (i64, u64, u64)> = HashMap::new();
+    let mut watchdog_armed = false;
     let mut cancelled_hashes: HashSet<u64> = HashSet::new();
     let mut timer: Option<(i64, u64)> = None; // (due, generation)
     let mut generation = 0u64;
@@ -137,6 +150,7 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                     });
                 }
                 Action::Send { id, request } => {
+                    let body_len = request.body.len();
                     let reporter = {
                         let mailbox = mailbox.clone();
                         move |report: Report| match report {
@@ -147,6 +161,7 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                     match http::send(&run.endpoint, &request, Some(&run.source), 0, reporter) {
                         Ok(exchange) => {
                             exchanges.insert(id, exchange);
+                            last_activity.insert(id, (now_ms(), 0, body_len));
                         }
                         Err(e) => mailbox.push(Message::Response(id, Err(e))),
                     }
@@ -154,6 +169,7 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                 Action::Cancel { id } => {
                     // Dropping the exchange aborts its XHR; a hash cannot be stopped mid-read,
                     // so its result is dropped when it arrives.
+                    last_activity.remove(&id);
                     if exchanges.remove(&id).is_none() {
                         cancelled_hashes.insert(id);
                     }
@@ -195,6 +211,11 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
             }
         }
 
+        if !exchanges.is_empty() && !watchdog_armed {
+            watchdog_armed = true;
+            post_later(&mailbox, Message::Watchdog, WATCHDOG_EVERY_MS);
+        }
+
         // 4. Wait for the next thing to happen and tell the machine.
         let now = now_ms();
         match mailbox.recv().await {
@@ -206,12 +227,31 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
             }
             Message::Progress(id, bytes) => {
                 if exchanges.contains_key(&id) {
+                    if let Some(entry) = last_activity.get_mut(&id) {
+                        *entry = (now, bytes, entry.2);
+                    }
                     machine.handle_progress(id, bytes, now_ms());
                 }
             }
             Message::Response(id, result) => {
+                last_activity.remove(&id);
                 if exchanges.remove(&id).is_some() || result.is_err() {
                     machine.handle_response(id, result, now_ms());
+                }
+            }
+            Message::Watchdog => {
+                watchdog_armed = false;
+                let stalled: Vec<u64> = last_activity
+                    .iter()
+                    .filter(|(_, (at, sent, len))| sent < len && now - *at >= STALL_MS)
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in stalled {
+                    last_activity.remove(&id);
+                    // Dropping the exchange aborts the XHR.
+                    if exchanges.remove(&id).is_some() {
+                        machine.handle_response(id, Err(TransportError::Timeout), now);
+                    }
                 }
             }
             Message::Timer(g) => {
@@ -242,8 +282,13 @@ impl Drop for AbortListener {
 
 /// `setTimeout` of the window or worker, posting `Timer(generation)` when it fires.
 fn set_timeout(mailbox: &Mailbox, generation: u64, delay_ms: i64) {
+    post_later(mailbox, Message::Timer(generation), delay_ms);
+}
+
+/// Posts `message` to the mailbox after `delay_ms`, with the global `setTimeout`.
+fn post_later(mailbox: &Mailbox, message: Message, delay_ms: i64) {
     let mailbox = mailbox.clone();
-    let callback = Closure::once_into_js(move || mailbox.push(Message::Timer(generation)));
+    let callback = Closure::once_into_js(move || mailbox.push(message));
     let global = js_sys::global();
     if let Some(set_timeout) = Reflect::get(&global, &JsValue::from_str("setTimeout"))
         .ok()
