@@ -186,10 +186,12 @@ function sameUpload(a, b) {
   );
 }
 
+/** Adds a row for `file` and queues it. `resumeFrom` is the pending entry it continues (its key
+ *  is kept, whatever the file's name would give). */
 function addFile(file, handle = null, resumeFrom = null) {
   if (!state.uploader) return;
   const bucket = state.settings.bucket;
-  const key = keyFor(file);
+  const key = resumeFrom ? resumeFrom.key : keyFor(file);
   const identity = identityOf(file, bucket, key);
   const existing = state.rows.find((r) => sameUpload(r.identity, identity));
   if (existing && ["queued", "uploading", "completing", "paused"].includes(existing.state)) {
@@ -219,6 +221,9 @@ function addFile(file, handle = null, resumeFrom = null) {
   field(row, "name").textContent = file.name;
   field(row, "name").title = `${bucket}/${key}`;
   field(row, "size").textContent = formatBytes(file.size);
+  for (const [action, label] of [["pause", "Pause"], ["cancel", "Cancel"], ["remove", "Remove"]]) {
+    el.querySelector(`[data-action="${action}"]`).setAttribute("aria-label", `${label} ${file.name}`);
+  }
   el.querySelector('[data-action="pause"]').addEventListener("click", () => pauseRow(row));
   el.querySelector('[data-action="resume"]').addEventListener("click", () => resumeRow(row));
   el.querySelector('[data-action="cancel"]').addEventListener("click", () => cancelRow(row));
@@ -259,7 +264,9 @@ function setState(row, next) {
   const active = next === "uploading" || next === "completing" || next === "queued";
   el.querySelector('[data-action="pause"]').hidden = !(next === "uploading" || next === "queued");
   el.querySelector('[data-action="resume"]').hidden = !(next === "paused" || next === "failed");
-  el.querySelector('[data-action="resume"]').textContent = next === "failed" ? "Retry" : "Resume";
+  const resumeLabel = next === "failed" ? "Retry" : "Resume";
+  el.querySelector('[data-action="resume"]').textContent = resumeLabel;
+  el.querySelector('[data-action="resume"]').setAttribute("aria-label", `${resumeLabel} ${row.file.name}`);
   el.querySelector('[data-action="cancel"]').hidden = next === "done" || next === "completing";
   el.querySelector('[data-action="remove"]').hidden = next !== "done";
   if (!active) {
@@ -432,8 +439,14 @@ async function cancelRow(row) {
   refreshPending();
 }
 
+/** Where keyboard focus goes when the element holding it disappears. */
+function keepFocus(el) {
+  if (el.contains(document.activeElement)) $("pick-files").focus();
+}
+
 function removeRow(row) {
   if (row.running) return;
+  keepFocus(row.el);
   row.el.remove();
   state.rows = state.rows.filter((r) => r !== row);
   $("uploads").hidden = state.rows.length === 0;
@@ -476,7 +489,11 @@ function renderPending() {
   );
   const list = $("pending-list");
   const keep = new Set(state.pending.map((p) => p.id));
-  for (const li of [...list.children]) if (!keep.has(li.dataset.pendingId)) li.remove();
+  for (const li of [...list.children]) {
+    if (keep.has(li.dataset.pendingId)) continue;
+    keepFocus(li);
+    li.remove();
+  }
   state.pending.forEach((p, index) => {
     let li = list.querySelector(`[data-pending-id="${CSS.escape(p.id)}"]`);
     if (!li) {
@@ -502,10 +519,14 @@ function renderPending() {
     li.querySelector('[data-field="when"]').textContent = `stopped ${formatWhen(p.updatedAt)}`;
     li.querySelector('[data-field="when"]').title = `started ${formatDate(Date.parse(p.createdAt))}`;
     const resume = li.querySelector('[data-action="resume-pending"]');
+    const elsewhere = p.bucket !== state.settings.bucket;
+    resume.disabled = elsewhere;
     resume.textContent = hasHandle ? "Resume" : "Resume…";
-    resume.title = hasHandle
-      ? "Continue uploading this file"
-      : `Pick ${p.fileName} again to continue (the browser does not keep access to files between visits)`;
+    resume.title = elsewhere
+      ? `This upload goes to bucket ${p.bucket}: switch the settings to it to resume`
+      : hasHandle
+        ? "Continue uploading this file"
+        : `Pick ${p.fileName} again to continue (the browser does not keep access to files between visits)`;
     resume.setAttribute("aria-label", `${hasHandle ? "Resume" : "Pick the file again and resume"} ${p.fileName}`);
     li.querySelector('[data-action="discard-pending"]').setAttribute("aria-label", `Discard ${p.fileName}`);
     if (list.children[index] !== li) list.insertBefore(li, list.children[index] || null);
