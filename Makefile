@@ -7,15 +7,17 @@ SHELL := /bin/bash
 ENV := source target/setup.env &&
 WASM := --target wasm32-unknown-unknown
 
-.PHONY: all setup test lint test-core test-devserver test-browser package www demo clean bench bench-smoke bench-build
+.PHONY: all setup test lint test-core test-devserver test-browser package test-package www devserver e2e demo clean bench bench-smoke bench-build
 
 all: test
 
 setup:
 	@bash scripts/setup.sh
 
-## make test: formatting, clippy (host and wasm32), core and dev-server tests, browser tests.
-test: setup lint test-core test-devserver test-browser bench-smoke
+## make test: formatting, clippy (host and wasm32), core and dev-server tests, browser tests,
+## the npm package (build, npm pack, types against the contract), the end-to-end tests and a
+## benchmark smoke run (bench-smoke: every variant completes; speed is never asserted).
+test: setup lint test-core test-devserver test-browser test-package e2e bench-smoke
 	@echo "make test: all suites passed"
 
 lint: setup
@@ -34,20 +36,31 @@ test-devserver: setup
 test-browser: setup
 	$(ENV) WASM_BINDGEN_TEST_TIMEOUT=120 scripts/with-devserver.sh cargo test -p oss-resumable $(WASM)
 
-## make package: the npm package in pkg/ (release build, wasm-opt from npm's binaryen).
+## make package: the npm package in pkg/ (release build, --target web, wasm-opt from npm's
+## binaryen 132, entry point + package.json + README + licenses, checked with `npm pack`).
 package: setup
-	$(ENV) wasm-pack build --mode no-install --release --target bundler --out-dir pkg --out-name oss_resumable
-	$(ENV) wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-	  --enable-mutable-globals --enable-reference-types --enable-multivalue \
-	  pkg/oss_resumable_bg.wasm -o pkg/oss_resumable_bg.wasm
+	$(ENV) scripts/package.sh
 
-## make www: the demo page / widget in www/dist, built by webpack against pkg/.
+## make test-package: the package's .d.ts checked against the JS API contract (tests/ts/usage.ts),
+## and proof that the check fails when the .d.ts drifts (tests/ts/drift.mjs).
+test-package: package
+	$(ENV) tsc --noEmit -p tests/ts
+	$(ENV) node tests/ts/drift.mjs
+
+## make www: the upload widget in www/dist, built by webpack 5 against pkg/.
 www: package
 	$(ENV) webpack --mode production
 
-## make demo: builds everything, starts oss-devserver and serves the page on another origin.
-demo: www
+devserver: setup
 	$(ENV) cargo build -q --release -p oss-devserver
+
+## make e2e: Playwright (playwright-core + system Chromium) tests of the widget and the package,
+## each against its own oss-devserver; screenshots in e2e/screenshots/.
+e2e: www devserver
+	$(ENV) node --test e2e/
+
+## make demo: builds everything, starts oss-devserver and serves the widget on another origin.
+demo: www devserver
 	$(ENV) node scripts/demo.mjs
 
 ## make bench: throughput, CPU, longest task and memory of a 1 GiB upload (and 256 MiB) against

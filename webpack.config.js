@@ -1,18 +1,22 @@
-// Builds the upload widget (www/) against the wasm package in pkg/ (`make package`).
+// Builds the upload widget (www/) into www/dist against the npm package in pkg/ (`make package`),
+// consumed exactly as an app would consume it from node_modules: `import { Uploader } from
+// "oss-resumable"`. The package's entry instantiates the .wasm with top-level await and finds it
+// through `new URL("./oss_resumable_bg.wasm", import.meta.url)`, which webpack 5 emits as an asset;
+// no wasm-specific configuration is needed.
 const path = require("path");
 const HtmlWebpackPlugin = require("html-webpack-plugin");
 
-module.exports = {
+module.exports = (env, argv) => ({
   entry: "./www/index.js",
   output: {
     path: path.resolve(__dirname, "www/dist"),
-    filename: "[name].[contenthash].js",
+    filename: "[name].[contenthash:8].js",
+    assetModuleFilename: "[name].[contenthash:8][ext]",
     clean: true,
   },
-  // wasm-pack's `--target bundler` output imports the .wasm as an ES module.
-  experiments: { asyncWebAssembly: true },
-  resolve: { alias: { "oss-resumable": path.resolve(__dirname, "pkg") } },
+  resolve: { alias: { "oss-resumable$": path.resolve(__dirname, "pkg") } },
   module: { rules: [{ test: /\.css$/, type: "asset/resource" }] },
-  plugins: [new HtmlWebpackPlugin({ template: "./www/index.html" })],
+  plugins: [new HtmlWebpackPlugin({ template: "./www/index.html", scriptLoading: "module" })],
+  devtool: argv.mode === "development" ? "source-map" : false,
   performance: { hints: false },
-};
+});

@@ -17,6 +17,13 @@ start=$(date +%s%N)
 log() { printf 'setup: %s\n' "$*" >&2; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
+# One setup at a time on a machine: two runs rebuilding the shared wasm32 std (or installing the
+# same tool) at once would delete each other's files.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"${TMPDIR:-/tmp}/oss-resumable-setup.lock"
+  flock 9
+fi
+
 export PATH="$HOME/.cargo/bin:$PATH"
 SUDO=""
 if [ "$(id -u)" != 0 ] && have sudo; then SUDO="sudo"; fi

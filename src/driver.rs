@@ -44,7 +44,17 @@ pub enum Stopped {
     Paused,
 }
 
+/// A request whose body stops moving for this long is aborted and retried as a timeout.
+/// A stall watchdog rather than a total timeout: a large part on a slow link may take minutes,
+/// and only silence while sending means the connection is dead (ali-oss's 60 s total timeout
+/// breaks big parts). Once the body is sent, waiting is legitimate: OSS may take minutes to
+/// answer a Complete of a large object.
+const STALL_MS: i64 = 60_000;
+/// How often in-flight requests are checked for stalls.
+const WATCHDOG_EVERY_MS: i64 = 5_000;
+
 enum Message {
+    Watchdog,
     Credentials(Result<Credentials, OssError>),
     Hash(u64, Result<u64, OssError>),
     Progress(u64, u64),
@@ -98,6 +108,9 @@ fn now_ms() -> i64 {
 pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped> {
     let mailbox = Mailbox::default();
     let mut exchanges: HashMap<u64, Exchange> = HashMap::new();
+    // Per in-flight request: (last time it was sent or reported progress, bytes sent, body size).
+    let mut last_activity: HashMap<u64, (i64, u64, u64)> = HashMap::new();
+    let mut watchdog_armed = false;
     let mut cancelled_hashes: HashSet<u64> = HashSet::new();
     let hashing = HashQueue::default();
     let mut timer: Option<(i64, u64)> = None; // (due, generation)
@@ -133,6 +146,7 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                     hashing.push(id, start, end, &run.source, &mailbox);
                 }
                 Action::Send { id, request } => {
+                    let body_len = request.body.len();
                     let reporter = {
                         let mailbox = mailbox.clone();
                         move |report: Report| match report {
@@ -143,6 +157,7 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                     match http::send(&run.endpoint, &request, Some(&run.source), 0, reporter) {
                         Ok(exchange) => {
                             exchanges.insert(id, exchange);
+                            last_activity.insert(id, (now_ms(), 0, body_len));
                         }
                         Err(e) => mailbox.push(Message::Response(id, Err(e))),
                     }
@@ -151,6 +166,7 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                     // Dropping the exchange aborts its XHR; a queued hash is withdrawn; the one
                     // being hashed cannot be stopped mid-read, so its result is dropped when it
                     // arrives.
+                    last_activity.remove(&id);
                     if exchanges.remove(&id).is_none() && !hashing.withdraw(id) {
                         cancelled_hashes.insert(id);
                     }
@@ -192,6 +208,11 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
             }
         }
 
+        if !exchanges.is_empty() && !watchdog_armed {
+            watchdog_armed = true;
+            post_later(&mailbox, Message::Watchdog, WATCHDOG_EVERY_MS);
+        }
+
         // 4. Wait for the next thing to happen and tell the machine.
         let now = now_ms();
         match mailbox.recv().await {
@@ -203,12 +224,31 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
             }
             Message::Progress(id, bytes) => {
                 if exchanges.contains_key(&id) {
+                    if let Some(entry) = last_activity.get_mut(&id) {
+                        *entry = (now, bytes, entry.2);
+                    }
                     machine.handle_progress(id, bytes, now_ms());
                 }
             }
             Message::Response(id, result) => {
+                last_activity.remove(&id);
                 if exchanges.remove(&id).is_some() || result.is_err() {
                     machine.handle_response(id, result, now_ms());
+                }
+            }
+            Message::Watchdog => {
+                watchdog_armed = false;
+                let stalled: Vec<u64> = last_activity
+                    .iter()
+                    .filter(|(_, (at, sent, len))| sent < len && now - *at >= STALL_MS)
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in stalled {
+                    last_activity.remove(&id);
+                    // Dropping the exchange aborts the XHR.
+                    if exchanges.remove(&id).is_some() {
+                        machine.handle_response(id, Err(TransportError::Timeout), now);
+                    }
                 }
             }
             Message::Timer(g) => {
@@ -224,39 +264,44 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
     }
 }
 
-/// Ranges to hash, done one at a time in the order the machine asked for them (first the parts
-/// to send next, then reused parts to check), by one task with one `Hasher`. One at a time
-/// because hashing is CPU-bound on the page's one thread anyway: running ranges concurrently
-/// only delays the first part that can be sent and multiplies the buffers in memory.
+/// How many ranges are hashed at once. Parts are sent as soon as they are hashed, so with
+/// hashing one range at a time the first parts of an upload went out one by one instead of
+/// together; three (the default `parallel`) keeps them together while memory stays at three
+/// chunks.
+const HASHERS: usize = 3;
+
+/// Ranges to hash, started in the order the machine asked for them (first the parts to send
+/// next, then reused parts to check), by at most `HASHERS` tasks, each with its own `Hasher`,
+/// so memory does not grow with the number of parts waiting to be hashed.
 #[derive(Clone, Default)]
 struct HashQueue {
     queue: Rc<RefCell<VecDeque<(u64, u64, u64)>>>,
-    running: Rc<Cell<bool>>,
-    hasher: Rc<RefCell<Option<Hasher>>>,
+    running: Rc<Cell<usize>>,
+    hashers: Rc<RefCell<Vec<Hasher>>>,
 }
 
 impl HashQueue {
     fn push(&self, id: u64, start: u64, end: u64, source: &Source, mailbox: &Mailbox) {
         self.queue.borrow_mut().push_back((id, start, end));
-        if self.running.replace(true) {
+        if self.running.get() >= HASHERS {
             return;
         }
+        self.running.set(self.running.get() + 1);
         let this = self.clone();
         let source = source.clone();
         let mailbox = mailbox.clone();
         spawn_local(async move {
-            let mut hasher = this.hasher.borrow_mut().take().unwrap_or_else(Hasher::new);
+            let mut hasher = this.hashers.borrow_mut().pop().unwrap_or_else(Hasher::new);
             loop {
                 let next = this.queue.borrow_mut().pop_front();
                 let Some((id, start, end)) = next else { break };
                 let result = source.crc64(&mut hasher, start, end).await;
                 mailbox.push(Message::Hash(id, result));
             }
-            *this.hasher.borrow_mut() = Some(hasher);
-            this.running.set(false);
+            this.hashers.borrow_mut().push(hasher);
+            this.running.set(this.running.get() - 1);
         });
     }
-
     /// Removes a range that is still waiting; false when it is being hashed (or done).
     fn withdraw(&self, id: u64) -> bool {
         let mut queue = self.queue.borrow_mut();
@@ -281,8 +326,13 @@ impl Drop for AbortListener {
 
 /// `setTimeout` of the window or worker, posting `Timer(generation)` when it fires.
 fn set_timeout(mailbox: &Mailbox, generation: u64, delay_ms: i64) {
+    post_later(mailbox, Message::Timer(generation), delay_ms);
+}
+
+/// Posts `message` to the mailbox after `delay_ms`, with the global `setTimeout`.
+fn post_later(mailbox: &Mailbox, message: Message, delay_ms: i64) {
     let mailbox = mailbox.clone();
-    let callback = Closure::once_into_js(move || mailbox.push(Message::Timer(generation)));
+    let callback = Closure::once_into_js(move || mailbox.push(message));
     let global = js_sys::global();
     if let Some(set_timeout) = Reflect::get(&global, &JsValue::from_str("setTimeout"))
         .ok()

@@ -29,6 +29,14 @@ pub struct Exchange {
 
 impl Drop for Exchange {
     fn drop(&mut self) {
+        // Detach the handlers first: their closures are freed with this struct, and a late
+        // event must find no handler rather than a dropped closure.
+        self.xhr.set_onload(None);
+        self.xhr.set_onerror(None);
+        self.xhr.set_ontimeout(None);
+        if let Ok(upload) = self.xhr.upload() {
+            upload.set_onprogress(None);
+        }
         if !*self.finished.borrow() {
             // Ignoring the result: abort() only throws on a request that was never opened.
             let _ = self.xhr.abort();

@@ -11,6 +11,9 @@
 //!   multipart, each part hashed (CRC-64) before it is sent and checked against OSS's CRC;
 //! - resume asks the server (every ListParts page) and trusts a part only when its number, size,
 //!   ETag and CRC-64 agree with the checkpoint's hint; the checkpoint is a hint, the server is truth;
+//! - a reused part is hashed locally (after the parts still to send) and re-sent if the file's
+//!   bytes no longer match the server's CRC, so an edit the file identity missed never yields an
+//!   object mixing two files;
 //! - one credential refresh in flight, shared; proactive before expiry, once more on a token error;
 //! - `RequestTimeTooSkewed` corrects a kept clock offset; transient failures back off with
 //!   decorrelated jitter; every retried request is signed again;

@@ -139,23 +139,19 @@ fn check_document(text: &str) -> Result<String, XmlError> {
                     return Err(XmlError::Malformed("elements nested too deeply".into()));
                 }
             }
-            Event::Empty(start) => {
-                if depth == 0 {
-                    if root.is_some() {
-                        return Err(XmlError::Malformed("more than one root element".into()));
-                    }
-                    root = Some(local_name(start.name().as_ref()));
+            Event::Empty(start) if depth == 0 => {
+                if root.is_some() {
+                    return Err(XmlError::Malformed("more than one root element".into()));
                 }
+                root = Some(local_name(start.name().as_ref()));
             }
             Event::End(_) => {
                 depth = depth
                     .checked_sub(1)
                     .ok_or_else(|| XmlError::Malformed("unbalanced end tag".into()))?;
             }
-            Event::Text(t) if depth == 0 => {
-                if !t.iter().all(u8::is_ascii_whitespace) {
-                    return Err(XmlError::Malformed("text outside the root element".into()));
-                }
+            Event::Text(t) if depth == 0 && !t.iter().all(u8::is_ascii_whitespace) => {
+                return Err(XmlError::Malformed("text outside the root element".into()));
             }
             Event::CData(_) | Event::GeneralRef(_) if depth == 0 => {
                 return Err(XmlError::Malformed("text outside the root element".into()));

@@ -322,3 +322,38 @@ fn no_such_upload_on_complete_with_another_object_at_the_key_fails() {
     assert_eq!(e.code, "NoSuchUpload");
     assert!(e.message.contains("not this file"), "{}", e.message);
 }
+
+/// The file changed between sessions where the identity cannot see it (same name, size,
+/// lastModified and sampled bytes): the reused part whose local bytes differ from the server's
+/// is found by hashing it before Complete and re-sent, so the object is the current file.
+#[test]
+fn reused_parts_are_checked_against_the_local_file_before_complete() {
+    let (oss, cp, mut file) = first_session(10 * PART + 99, 3, 5);
+    let hinted: Vec<u32> = cp.parts.iter().map(|p| p.part_number).collect();
+    assert!(
+        hinted.contains(&2),
+        "part 2 was uploaded in the first session: {hinted:?}"
+    );
+    // Part 2 is [PART, 2*PART): away from the sampled start, middle and end.
+    let at = PART as usize + 10;
+    file[at] ^= 0xff;
+    let mut h = resume(oss, Some(cp), file);
+    h.run();
+    h.assert_object_is_file();
+    let r = h.result();
+    assert!(r.resumed);
+    assert_eq!(
+        r.parts_reused as usize,
+        hinted.len() - 1,
+        "part 2 no longer counts as reused"
+    );
+    let sent = sent_parts(&h);
+    assert!(sent.contains(&2), "the changed part was re-sent: {sent:?}");
+    // Every reused part was hashed locally (one Hash per part of the file, none skipped).
+    let hashes = h
+        .actions
+        .iter()
+        .filter(|a| matches!(a, Action::Hash { .. }))
+        .count();
+    assert!(hashes >= 11, "{hashes} hashes for 11 parts");
+}

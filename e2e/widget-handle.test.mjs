@@ -1,0 +1,73 @@
+// Resume after a reload without picking the file again. The widget keeps the file's
+// FileSystemFileHandle in its own IndexedDB store; after the reload, one click on Resume calls
+// handle.requestPermission({mode: "read"}) and goes on. showOpenFilePicker needs a person, so
+// the handle here comes from the origin private file system, which Chromium keeps readable
+// across reloads — the stand-in docs/toolchain.md describes — handed to the widget through its
+// automation hook `ossWidget.addFileHandles([handle])`.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { launch, openWidget, pendingRow, row, screenshot, setSettings, startEnv, tempProfile, waitForPercent, waitForState, watchErrors, writeTestFile } from "./lib/harness.mjs";
+import { FILE_SIZE, PARALLEL, PART_MIB, expectPendingEntry, expectResumedAndVerified, slowParts } from "./lib/resume.mjs";
+
+test("stored file handle: reload at ~40 %, one click resumes without re-picking", async () => {
+  const env = await startEnv();
+  const browser = await launch(tempProfile());
+  try {
+    const file = writeTestFile(env.tmp, "handle-64MiB.bin", FILE_SIZE);
+    const page = browser.pages()[0] || (await browser.newPage());
+    const errors = watchErrors(page);
+    const choosers = [];
+    page.on("filechooser", (c) => choosers.push(c));
+    await openWidget(page, env.url);
+    assert.equal(await page.evaluate(() => typeof window.showOpenFilePicker), "function", "Chromium has showOpenFilePicker");
+    await setSettings(page, { partSizeMiB: PART_MIB, parallel: PARALLEL });
+    await slowParts(env);
+
+    // Put the test file into the origin private file system and hand its handle to the widget.
+    await page.evaluate(
+      async ([url, name]) => {
+        const dir = await navigator.storage.getDirectory();
+        const handle = await dir.getFileHandle(name, { create: true });
+        const writable = await handle.createWritable();
+        await (await fetch(url)).body.pipeTo(writable);
+        await window.ossWidget.addFileHandles([handle]);
+      },
+      [`/files/${file.name}`, file.name],
+    );
+    await waitForState(page, file.name, "uploading", 20000);
+    await waitForPercent(page, file.name, 40, 60000);
+    const before = Number(await row(page, file.name).getAttribute("data-percent"));
+
+    await page.reload();
+    await page.waitForSelector('#pending-list[data-loaded="true"]', { state: "attached", timeout: 20000 });
+    await env.dev.clearFaults();
+    const entry = await expectPendingEntry(page, file);
+    assert.equal(await entry.getAttribute("data-has-handle"), "true", "the widget kept the file's handle");
+    assert.equal((await entry.locator('[data-action="resume-pending"]').innerText()).trim(), "Resume");
+    await screenshot(page, "handle-1-resumable-list");
+
+    await entry.locator('[data-action="resume-pending"]').click();
+    const { partsReused } = await expectResumedAndVerified(page, env, file);
+    assert.equal(choosers.length, 0, "no file chooser was opened");
+    assert.equal(await pendingRow(page, file.name).count(), 0);
+    // The handle is forgotten once the upload is complete.
+    const stored = await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const req = indexedDB.open("oss-resumable-widget");
+          req.onsuccess = () => {
+            const q = req.result.transaction("fileHandles").objectStore("fileHandles").count();
+            q.onsuccess = () => resolve(q.result);
+          };
+          req.onerror = () => reject(req.error);
+        }),
+    );
+    assert.equal(stored, 0, "no stored handle is left");
+    await screenshot(page, "handle-2-done");
+    assert.deepEqual(errors, []);
+    console.log(`reloaded at ${before} %, resumed from the stored handle, ${partsReused} parts reused`);
+  } finally {
+    await browser.close();
+    await env.close();
+  }
+});

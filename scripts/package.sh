@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `make package`: the npm package `oss-resumable` in pkg/.
+#   1. wasm-pack release build, `--target web` (one ES module + one .wasm; see docs/packaging.md);
+#   2. wasm-opt -Os from npm's binaryen 132 (Debian's binaryen 108 breaks wasm-bindgen's output),
+#      skipped when the unoptimised .wasm is byte-identical to the last one optimised;
+#   3. scripts/package.mjs adds the entry point, package.json, README and licenses;
+#   4. `npm pack --dry-run` proves the package packs, and prints its file list and sizes.
+# Needs target/setup.env sourced (the Makefile does that).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+wasm-pack --quiet build --mode no-install --release --target web \
+  --out-dir pkg --out-name oss_resumable
+
+wasm=pkg/oss_resumable_bg.wasm
+cache=target/wasm-opt-cache
+mkdir -p "$cache"
+sum=$(sha256sum "$wasm" | cut -d' ' -f1)
+if [ -f "$cache/$sum.wasm" ]; then
+  echo "package: $wasm unchanged since the last wasm-opt run; reusing its output" >&2
+else
+  echo "package: wasm-opt -Os (binaryen $(wasm-opt --version | sed 's/.*version \([0-9]*\).*/\1/'), about a minute)" >&2
+  rm -f "$cache"/*.wasm
+  wasm-opt -Os --strip-debug --strip-producers \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$wasm" -o "$cache/opt.tmp"
+  mv "$cache/opt.tmp" "$cache/$sum.wasm"
+fi
+cp "$cache/$sum.wasm" "$wasm"
+
+node scripts/package.mjs
+(cd pkg && npm pack --dry-run --json --loglevel=error) | node -e '
+  const [p] = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  for (const f of p.files) console.log(`  ${String(f.size).padStart(8)}  ${f.path}`);
+  console.log(`package: ${p.name}@${p.version}, ${p.entryCount} files, ${p.size} bytes packed, ${p.unpackedSize} unpacked`);
+'
