@@ -25,6 +25,8 @@ if command -v flock >/dev/null 2>&1; then
 fi
 
 export PATH="$HOME/.cargo/bin:$PATH"
+# Judge the machine's own default toolchain, not one a sourced target/setup.env selected.
+unset RUSTUP_TOOLCHAIN
 SUDO=""
 if [ "$(id -u)" != 0 ] && have sudo; then SUDO="sudo"; fi
 

@@ -242,7 +242,9 @@ async fn expired_token_mid_upload_refreshes_once() {
     ))
     .expect("uploader");
     let key = unique("faults/token");
-    faults(r#"{"operation":"UploadPart","count":3,"kind":"expireToken"}"#).await;
+    // The first UploadPart expires the credentials it carries; the parts in flight with them
+    // fail together, and exactly one refresh must fix all of them.
+    faults(r#"{"operation":"UploadPart","count":1,"kind":"expireToken"}"#).await;
     let file = make_file(600 * KIB, 31, "token.bin");
     upload(&up, &file, &key, None).await.expect("upload");
     clear_faults().await;
@@ -253,12 +255,11 @@ async fn expired_token_mid_upload_refreshes_once() {
         "one call at start and exactly one refresh"
     );
     let log = requests_for(&key).await;
-    assert_eq!(
-        log.iter()
-            .filter(|l| l.code == "SecurityTokenExpired")
-            .count(),
-        3
-    );
+    let expired = log
+        .iter()
+        .filter(|l| l.code == "SecurityTokenExpired")
+        .count();
+    assert!(expired >= 1, "the token expired mid-upload: {log:?}");
 }
 
 /// A page clock 20 minutes off: the first request is refused, the offset is taken from

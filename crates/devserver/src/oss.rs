@@ -182,6 +182,26 @@ fn classify(method: &Method, t: &Target) -> &'static str {
 }
 
 /// Entry point for every request outside `/__dev/`.
+/// An `expireToken` fault expires the STS credentials the request carries, for this and every
+/// later request, as real expiry does: in-flight parts signed with them all fail, and only
+/// fresh credentials work again.
+fn expire_sts_key_of(server: &Server, headers: &axum::http::HeaderMap) {
+    let access_key_id = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(sign::parse_authorization)
+        .map(|a| match a {
+            sign::ParsedAuthorization::V1 { access_key_id, .. }
+            | sign::ParsedAuthorization::V4 { access_key_id, .. } => access_key_id,
+        });
+    if let Some(id) = access_key_id {
+        let now = server.now_ms();
+        if let Some(sts) = lock(&server.creds).sts.get_mut(&id) {
+            sts.expiration_ms = sts.expiration_ms.min(now);
+        }
+    }
+}
+
 pub async fn handle(State(server): State<Arc<Server>>, req: Request) -> Response {
     let started = Instant::now();
     let request_id = server.request_id();
@@ -252,7 +272,10 @@ pub async fn handle(State(server): State<Arc<Server>>, req: Request) -> Response
             FaultKind::Delay { delay_ms } => {
                 tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await
             }
-            FaultKind::ExpireToken => force_token_expired = true,
+            FaultKind::ExpireToken => {
+                force_token_expired = true;
+                expire_sts_key_of(&server, &parts.headers);
+            }
             FaultKind::Skew { skew_ms } => extra_skew += skew_ms,
             FaultKind::HideHeader { header } => hidden.push(header),
             FaultKind::Drop { after_bytes } => drop_after = Some(after_bytes),

@@ -272,6 +272,11 @@ async fn fault_delay_expire_skew_forget_and_hide() {
     faults(&h, json!({"operation":"UploadPart","kind":"expireToken"})).await;
     let r = c.upload_part("k", &id, 1, "x").await;
     assert_eq!(r.code().as_deref(), Some("SecurityTokenExpired"));
+    // The credentials themselves expired: every later request with them fails too…
+    let r = c.upload_part("k", &id, 1, "x").await;
+    assert_eq!(r.code().as_deref(), Some("SecurityTokenExpired"));
+    // …and fresh ones work.
+    let c = Client::new(&h, Creds::sts(&h, 900).await, Sig::V4);
     assert_eq!(c.upload_part("k", &id, 1, "x").await.status, 200);
 
     faults(&h, json!({"kind":"skew","skewMs":1_200_000})).await;
