@@ -91,6 +91,16 @@ function procCpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, USER_HZ = 100
 }
 
+/// `POST` (add) or `DELETE` (clear) the dev server's fault rules.
+async function devFaults(url, method, rules) {
+  const res = await fetch(`${url}/__dev/faults`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: rules === undefined ? undefined : JSON.stringify(rules),
+  });
+  if (!res.ok) throw new Error(`${method} /__dev/faults -> ${res.status}`);
+}
+
 async function serverLog(url) {
   const res = await fetch(`${url}/__dev/requests`);
   const body = await res.json();
@@ -225,6 +235,14 @@ async function resumeBench(browser, env, mib, trial) {
     await page.setFile(file);
     const key = `bench/resume/${mib}m-${trial}-${Date.now()}`;
     const spec = { key, partSize: cfg.partSize, parallel: cfg.parallel, parts: 6 };
+    // The old page's parts after the sixth are held at the server (their first attempt only),
+    // so the upload cannot finish before the reload lands, however fast the machine is.
+    const total = Math.ceil((mib * MiB) / cfg.partSize);
+    const hold = [];
+    for (let n = spec.parts + 1; n <= total; n++) {
+      hold.push({ operation: "UploadPart", partNumber: n, count: 1, kind: "delay", delayMs: 10000 });
+    }
+    await devFaults(env.server.url, "POST", hold);
     await page.eval(`window.bench.startForResume(${JSON.stringify(spec)})`);
     const reloadAt = Date.now();
     await page.reload();
@@ -257,6 +275,7 @@ async function resumeBench(browser, env, mib, trial) {
     };
   } finally {
     await page.close();
+    await devFaults(env.server.url, "DELETE");
   }
 }
 
