@@ -301,14 +301,7 @@ async fn no_such_upload_on_resume_starts_over() {
     );
     let key = unique("faults/forgotten");
     let file = make_file(600 * KIB, 51, "gone.bin");
-    faults(r#"{"operation":"UploadPart","partNumber":3,"count":1,"kind":"delay","delayMs":3000}"#)
-        .await;
-    let (pause, _c) = abort_after_parts(2);
-    let err = upload(&uploader(&opts).expect("u"), &file, &key, Some(pause))
-        .await
-        .expect_err("paused");
-    assert_eq!(get_str(&err, "name"), "AbortError");
-    clear_faults().await;
+    upload_then_pause(&opts, &file, &key, 2).await;
     faults(r#"{"operation":"ListParts","count":1,"kind":"forgetUpload"}"#).await;
     let result = upload(&uploader(&opts).expect("u"), &file, &key, None)
         .await
@@ -362,14 +355,7 @@ async fn damaged_checkpoint_means_a_fresh_start() {
     );
     let key = unique("damage/obj");
     let file = make_file(500 * KIB, 71, "damage.bin");
-    faults(r#"{"operation":"UploadPart","partNumber":3,"count":1,"kind":"delay","delayMs":3000}"#)
-        .await;
-    let (pause, _c) = abort_after_parts(2);
-    let up = uploader(&opts).expect("u");
-    upload(&up, &file, &key, Some(pause))
-        .await
-        .expect_err("paused");
-    clear_faults().await;
+    let up = upload_then_pause(&opts, &file, &key, 2).await;
     let id = get_str(&pending(&up).await.get(0), "id");
     // Change one part's recorded size without resealing: the integrity check must catch it.
     edit_checkpoint(&db, &id, |json| {
@@ -401,13 +387,7 @@ async fn changed_file_is_never_mixed_into_the_object() {
     );
     let key = unique("changed/obj");
     let file = make_file(1000 * KIB, 81, "changed.bin");
-    faults(r#"{"operation":"UploadPart","partNumber":4,"count":1,"kind":"delay","delayMs":3000}"#)
-        .await;
-    let (pause, _c) = abort_after_parts(3);
-    upload(&uploader(&opts).expect("u"), &file, &key, Some(pause))
-        .await
-        .expect_err("paused");
-    clear_faults().await;
+    upload_then_pause(&opts, &file, &key, 3).await;
     // Bytes inside part 2 (already on the server), away from the sampled start/middle/end.
     let changed = alter_file(&file, 150 * KIB, 100).await;
     match upload(&uploader(&opts).expect("u"), &changed, &key, None).await {
@@ -462,14 +442,7 @@ async fn discard_aborts_the_upload_and_forgets_it() {
     );
     let key = unique("discard/obj");
     let file = make_file(500 * KIB, 101, "discard.bin");
-    faults(r#"{"operation":"UploadPart","partNumber":3,"count":1,"kind":"delay","delayMs":3000}"#)
-        .await;
-    let (pause, _c) = abort_after_parts(2);
-    let up = uploader(&opts).expect("u");
-    upload(&up, &file, &key, Some(pause))
-        .await
-        .expect_err("paused");
-    clear_faults().await;
+    let up = upload_then_pause(&opts, &file, &key, 2).await;
     let listed = pending(&up).await;
     assert_eq!(listed.length(), 1);
     let id = get_str(&listed.get(0), "id");

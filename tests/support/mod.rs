@@ -316,6 +316,30 @@ pub fn abort_after_parts(parts_done: u32) -> (JsValue, web_sys::AbortController)
     (o, controller)
 }
 
+/// Uploads `file` to `key` with `parallel: 1` options and pauses once `parts_done` parts are
+/// done; the next part is held at the server so the pause always lands mid-upload. Returns the
+/// paused run's `Uploader` (its checkpoint is kept).
+pub async fn upload_then_pause(
+    opts: &JsValue,
+    file: &File,
+    key: &str,
+    parts_done: u32,
+) -> Uploader {
+    faults(&format!(
+        r#"{{"operation":"UploadPart","partNumber":{},"count":1,"kind":"delay","delayMs":3000}}"#,
+        parts_done + 1
+    ))
+    .await;
+    let (pause, _controller) = abort_after_parts(parts_done);
+    let up = uploader(opts).expect("uploader");
+    let err = upload(&up, file, key, Some(pause))
+        .await
+        .expect_err("paused");
+    assert_eq!(get_str(&err, "name"), "AbortError");
+    clear_faults().await;
+    up
+}
+
 /// Asserts the server holds exactly `file` under `key`.
 pub async fn assert_server_has(key: &str, file: &File) {
     let expected = crc_of(file).await;
