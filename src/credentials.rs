@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use js_sys::{Function, Promise, Reflect};
 use oss_resumable_core::error::{ClientCode, OssError};
 use oss_resumable_core::sign::{parse_iso8601_ms, Credentials};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -67,6 +68,51 @@ impl CredentialSource {
             }
         }
     }
+}
+
+impl CredentialSource {
+    /// Calls the provider now, without waiting for its answer, so that its round trip overlaps
+    /// the work an upload does before it needs credentials; the next [`get`](Self::get) awaits
+    /// the same call. Returns the call for [`forget_prefetch`](Self::forget_prefetch).
+    pub fn prefetch(&self) -> Option<Promise> {
+        let CredentialSource::Provider {
+            function,
+            in_flight,
+        } = self
+        else {
+            return None;
+        };
+        if in_flight.borrow().is_some() {
+            return None;
+        }
+        // A provider that throws here throws again when `get` calls it, and reports then.
+        let returned = function.call0(&JsValue::UNDEFINED).ok()?;
+        let promise = Promise::resolve(&returned);
+        // Marks a rejection as handled: `get` reports it, or nobody needs it.
+        NOOP.with(|noop| {
+            let _ = promise.catch(noop);
+        });
+        *in_flight.borrow_mut() = Some(promise.clone());
+        Some(promise)
+    }
+
+    /// Drops a prefetched call nobody awaited (the upload stopped before it needed credentials),
+    /// so that a later upload asks the provider afresh instead of reusing old credentials.
+    pub fn forget_prefetch(&self, prefetched: &Promise) {
+        if let CredentialSource::Provider { in_flight, .. } = self {
+            let mut slot = in_flight.borrow_mut();
+            if slot
+                .as_ref()
+                .is_some_and(|p| js_sys::Object::is(p, prefetched))
+            {
+                *slot = None;
+            }
+        }
+    }
+}
+
+thread_local! {
+    static NOOP: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
 }
 
 fn provider_failed(detail: &str) -> OssError {

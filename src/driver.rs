@@ -11,6 +11,7 @@ use std::rc::Rc;
 use std::task::{Context as TaskContext, Poll, Waker};
 
 use js_sys::{Function, Reflect};
+use oss_resumable_core::checkpoint::Checkpoint;
 use oss_resumable_core::error::OssError;
 use oss_resumable_core::request::Endpoint;
 use oss_resumable_core::sign::Credentials;
@@ -130,6 +131,10 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
         mailbox.push(Message::Abort);
     }
 
+    // Whether this run has stored its checkpoint once (see SaveCheckpoint below).
+    let mut checkpoint_stored = false;
+    let mut saves = Vec::new();
+
     loop {
         // 1. Perform everything the machine wants done now.
         while let Some(action) = machine.poll_action(now_ms()) {
@@ -171,21 +176,34 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                         cancelled_hashes.insert(id);
                     }
                 }
+                Action::SaveCheckpoint(checkpoint) if checkpoint_stored => {
+                    // A later save (a part is done): written after this batch's requests are on
+                    // their way, so the next part does not wait for IndexedDB (a few ms per part,
+                    // every part). Writes still land in order.
+                    saves.push(checkpoint);
+                }
                 Action::SaveCheckpoint(checkpoint) => {
-                    // Awaited in place so that writes land in order and a completed upload's
-                    // DeleteCheckpoint is done before the upload's promise resolves.
-                    if let Err(e) = run.store.put(&checkpoint.id(), &checkpoint.to_json()).await {
-                        warn_once(&format!(
-                            "oss-resumable: cannot save the checkpoint ({e}); this upload will not resume after a reload"
-                        ));
-                    }
+                    // The first save (the new upload id) is awaited before any part is sent, so
+                    // a page closed during the first part still knows the upload to resume and
+                    // leaves no orphan on the server.
+                    save_checkpoint(&run.store, &checkpoint).await;
+                    checkpoint_stored = true;
                 }
                 Action::DeleteCheckpoint { id } => {
+                    // Awaited in place (after any pending save) so that a completed upload's
+                    // checkpoint is gone before the upload's promise resolves.
+                    for checkpoint in saves.drain(..) {
+                        save_checkpoint(&run.store, &checkpoint).await;
+                    }
                     if let Err(e) = run.store.delete(&id).await {
                         warn_once(&format!("oss-resumable: cannot delete a checkpoint ({e})"));
                     }
                 }
             }
+        }
+
+        for checkpoint in saves.drain(..) {
+            save_checkpoint(&run.store, &checkpoint).await;
         }
 
         // 2. Report what happened.
@@ -261,6 +279,14 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
             }
             Message::Abort => machine.pause(now),
         }
+    }
+}
+
+async fn save_checkpoint(store: &Store, checkpoint: &Checkpoint) {
+    if let Err(e) = store.put(&checkpoint.id(), &checkpoint.to_json()).await {
+        warn_once(&format!(
+            "oss-resumable: cannot save the checkpoint ({e}); this upload will not resume after a reload"
+        ));
     }
 }
 

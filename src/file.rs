@@ -10,6 +10,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
+use crate::hash_worker::WorkerHash;
+
 /// Bytes hashed per step: the JS read buffer and the wasm scratch buffer are this large, and
 /// each step (one copy into wasm memory + CRC-64 of it, ~1 ms) is one short main-thread task.
 const HASH_CHUNK: usize = 1024 * 1024;
@@ -77,7 +79,18 @@ impl Source {
     /// CRC-64 of the bytes `[start, end)`, read in chunks through `hasher`'s buffers: memory
     /// stays at one chunk whatever the range. A read failure (`NotReadableError`: the file was
     /// changed, moved or its permission revoked) becomes `FileChanged`, not something to retry.
+    ///
+    /// The hashing worker does the work where it can run (`hash_worker`); otherwise this
+    /// thread does, in 1 MiB steps with a yield to the event loop between them.
     pub async fn crc64(&self, hasher: &mut Hasher, start: u64, end: u64) -> Result<u64, OssError> {
+        match crate::hash_worker::crc64(&self.blob, start, end).await {
+            Some(WorkerHash::Done { crc, length }) if length == end - start => return Ok(crc),
+            Some(WorkerHash::Done { .. }) => {
+                return Err(file_changed("the file got shorter while it was being read"))
+            }
+            Some(WorkerHash::ReadFailed(detail)) => return Err(file_changed(&detail)),
+            None => {}
+        }
         let mut crc = Crc64::new();
         let stream = blob_stream(&self.slice(start, end)?);
         let read = match byob_reader(&stream) {

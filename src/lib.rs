@@ -7,6 +7,7 @@ pub mod api;
 mod credentials;
 mod driver;
 mod file;
+mod hash_worker;
 mod http;
 mod lock;
 mod store;

@@ -399,6 +399,49 @@ async fn changed_file_is_never_mixed_into_the_object() {
     }
 }
 
+/// Parts are hashed in the hashing worker (one job posted per part), and an upload where no
+/// `Worker` exists hashes on the main thread instead; both put the exact bytes on the server.
+#[wasm_bindgen_test]
+async fn parts_are_hashed_in_a_worker_or_without_one() {
+    // Counts the hashing jobs posted to any worker of this page (the worker may predate this
+    // test: one serves the whole page).
+    let install = js_sys::Function::new_no_args(
+        "if (!globalThis.__hashJobs) { globalThis.__hashJobs = 0; \
+           const post = Worker.prototype.postMessage; \
+           Worker.prototype.postMessage = function (m, ...r) { \
+             if (m && m.blob) globalThis.__hashJobs++; return post.call(this, m, ...r); }; }",
+    );
+    install.call0(&JsValue::UNDEFINED).expect("install counter");
+    let jobs = || get_f64(&js_sys::global(), "__hashJobs");
+    let sts = Sts::default();
+    let db = unique("db");
+    let up = uploader(&options(
+        &sts.provider(3600).into(),
+        &db,
+        r#"{"partSize": 102400}"#,
+    ))
+    .expect("uploader");
+
+    let before = jobs();
+    let key = unique("worker/on");
+    let file = make_file(350 * KIB, 91, "w.bin");
+    upload(&up, &file, &key, None).await.expect("upload");
+    assert_server_has(&key, &file).await;
+    assert_eq!(jobs() - before, 4.0, "one hashing job per part (4 parts)");
+
+    // No Worker at all (old browser, or a page that removed it): the main thread hashes.
+    let worker = get(&js_sys::global(), "Worker");
+    set(&js_sys::global(), "Worker", JsValue::UNDEFINED);
+    let before = jobs();
+    let key = unique("worker/off");
+    let file = make_file(350 * KIB, 92, "w.bin");
+    let result = upload(&up, &file, &key, None).await;
+    set(&js_sys::global(), "Worker", worker);
+    result.expect("upload without a worker");
+    assert_server_has(&key, &file).await;
+    assert_eq!(jobs(), before, "no hashing job may reach a worker");
+}
+
 /// Two uploads of the same file to the same key at once: the second is refused.
 #[wasm_bindgen_test]
 async fn concurrent_uploads_of_one_checkpoint_are_refused() {

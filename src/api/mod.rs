@@ -7,7 +7,10 @@ mod options;
 mod typescript;
 
 use std::cell::RefCell;
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 use std::rc::Rc;
+use std::task::Poll;
 
 use js_sys::{Array, Object, Reflect};
 use oss_resumable_core::checkpoint::Checkpoint;
@@ -95,6 +98,42 @@ impl Uploader {
     }
 }
 
+/// Forgets a prefetched credentials call when the upload that made it ends (see
+/// `CredentialSource::forget_prefetch`).
+struct ForgetPrefetch<'a>(&'a CredentialSource, js_sys::Promise);
+
+impl Drop for ForgetPrefetch<'_> {
+    fn drop(&mut self) {
+        self.0.forget_prefetch(&self.1);
+    }
+}
+
+/// Runs two futures at once on this thread and waits for both.
+async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut ra, mut rb) = (None, None);
+    poll_fn(|cx| {
+        if ra.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                ra = Some(v);
+            }
+        }
+        if rb.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                rb = Some(v);
+            }
+        }
+        match (ra.take(), rb.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (ra, rb) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
 impl Inner {
     async fn store(&self) -> Store {
         if let Some(store) = self.store.borrow().clone() {
@@ -121,7 +160,13 @@ impl Inner {
             ))
         })?;
         let source = Source::new(blob).map_err(|e| to_js_error(&e))?;
-        let identity = source.identity().await.map_err(|e| to_js_error(&e))?;
+        // Started now, so that they overlap the identity read and the checkpoint lookup below
+        // instead of delaying the first request (a resume's first part waits on all of them).
+        crate::hash_worker::warm();
+        let prefetched = self.credentials.prefetch();
+        let _forget = prefetched.map(|p| ForgetPrefetch(&self.credentials, p));
+        let (identity, store) = join(source.identity(), self.store()).await;
+        let identity = identity.map_err(|e| to_js_error(&e))?;
         let s = &self.settings;
         let id = Checkpoint::id_for(&s.endpoint_text, &s.bucket, &key, &identity);
 
@@ -131,7 +176,6 @@ impl Inner {
             )));
         };
 
-        let store = self.store().await;
         let checkpoint = match store.get(&id).await {
             Ok(Some(json)) => {
                 match Checkpoint::from_json(&json) {
