@@ -52,7 +52,7 @@ www: package
 	$(ENV) webpack --mode production
 
 devserver: setup
-	$(ENV) cargo build -q --release -p oss-devserver
+	$(ENV) cargo build -q --profile server -p oss-devserver
 
 ## make e2e: Playwright (playwright-core + system Chromium) tests of the widget and the package,
 ## each against its own oss-devserver; screenshots in e2e/screenshots/.

@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-cargo build -q --release -p oss-devserver
+cargo build -q --profile server -p oss-devserver
 wasm-pack --quiet build --mode no-install --release --target web \
   --out-dir bench/tmp/pkg --out-name oss_resumable >/dev/null
 # Same flags as `make package`.

@@ -24,7 +24,7 @@ const out = opt("out", path.join(tmp, `${variant}.cpuprofile`));
 const file = path.join(tmp, `data-${mib}m.bin`);
 if (!fs.existsSync(file)) throw new Error(`${file} missing: run bench/run.mjs once (it writes the data files)`);
 
-const server = spawn(path.join(root, "target/release/oss-devserver"), ["--sink", "--listen", "127.0.0.1:0"], {
+const server = spawn(path.join(root, "target/server/oss-devserver"), ["--sink", "--listen", "127.0.0.1:0"], {
   stdio: ["ignore", "pipe", "inherit"],
 });
 const info = JSON.parse(await new Promise((r) => createInterface({ input: server.stdout }).once("line", r)));

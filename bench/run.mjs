@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs [--mib 1024] [--flat-mib 256] [--rounds 3] [--smoke] [--out bench/results]
 //
-// Needs (bench/build.sh makes them): target/release/oss-devserver, bench/tmp/pkg (the package,
+// Needs (bench/build.sh makes them): target/server/oss-devserver, bench/tmp/pkg (the package,
 // release + wasm-opt), bench/tmp/crc64.wasm, node_modules/ali-oss.
 
 import { spawn } from "node:child_process";
@@ -74,7 +74,7 @@ function need(p, hint) {
 
 // ---- the dev server --------------------------------------------------------------------------
 async function startDevserver() {
-  const bin = need(path.join(root, "target", "release", "oss-devserver"), "run bench/build.sh (make bench does)");
+  const bin = need(path.join(root, "target", "server", "oss-devserver"), "run bench/build.sh (make bench does)");
   const child = spawn(bin, ["--sink", "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
   const line = await new Promise((resolve, reject) => {
     child.once("exit", (c) => reject(new Error(`oss-devserver exited (${c})`)));

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const targetDir = process.env.CARGO_TARGET_DIR || path.join(root, "target");
-export const devserverBinary = path.join(targetDir, "release", "oss-devserver");
+export const devserverBinary = path.join(targetDir, "server", "oss-devserver");
 
 /**
  * Starts `oss-devserver --listen <listen> [args]` and resolves once it printed its first line

@@ -25,7 +25,7 @@ export const chromiumArgs = [
 ];
 
 for (const [what, file] of [
-  ["oss-devserver (cargo build --release -p oss-devserver)", devserverBinary],
+  ["oss-devserver (cargo build --profile server -p oss-devserver)", devserverBinary],
   ["the widget (make www)", path.join(root, "www", "dist", "index.html")],
   ["the package (make package)", path.join(root, "pkg", "index.js")],
 ]) {

@@ -2,7 +2,7 @@
 //! V4-signed UploadPart on a kept-alive connection. Three runs: the memory store, `--sink` mode
 //! (hash then discard) and the unauthenticated `PUT /__dev/sink/…` route.
 //!
-//! `RUSTUP_TOOLCHAIN=debian cargo run --release -p oss-devserver --example throughput -- [MiB]`
+//! `RUSTUP_TOOLCHAIN=debian cargo run --profile server -p oss-devserver --example throughput -- [MiB]`
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
