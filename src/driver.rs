@@ -36,6 +36,8 @@ pub struct Run {
     pub source: Source,
     pub signal: Option<AbortSignal>,
     pub on_progress: Option<Function>,
+    /// The upload resumes from a stored checkpoint (which already names its upload id).
+    pub resumed_from_checkpoint: bool,
 }
 
 /// How a run ends when it does not complete.
@@ -131,8 +133,8 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
         mailbox.push(Message::Abort);
     }
 
-    // Whether this run has stored its checkpoint once (see SaveCheckpoint below).
-    let mut checkpoint_stored = false;
+    // Whether the store holds this upload's id already (see SaveCheckpoint below).
+    let mut checkpoint_stored = run.resumed_from_checkpoint;
     let mut saves = Vec::new();
 
     loop {
@@ -183,9 +185,9 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                     saves.push(checkpoint);
                 }
                 Action::SaveCheckpoint(checkpoint) => {
-                    // The first save (the new upload id) is awaited before any part is sent, so
-                    // a page closed during the first part still knows the upload to resume and
-                    // leaves no orphan on the server.
+                    // The first save of a new upload (its upload id) is awaited before any part
+                    // is sent, so a page closed during the first part still knows the upload to
+                    // resume and leaves no orphan on the server.
                     save_checkpoint(&run.store, &checkpoint).await;
                     checkpoint_stored = true;
                 }

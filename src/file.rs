@@ -119,10 +119,18 @@ impl Source {
     /// sampled bytes at the start, middle and end, so that a different file with the same
     /// metadata is not mistaken for the one that was being uploaded.
     pub async fn identity(&self) -> Result<FileIdentity, OssError> {
+        // All samples are asked for at once: each read is a round trip to the browser's file
+        // storage (several ms), and a resume waits for this before anything else.
+        let reads: Vec<Result<JsFuture, OssError>> = checkpoint::sample_ranges(self.size)
+            .into_iter()
+            .map(|(start, end)| Ok(JsFuture::from(self.slice(start, end)?.array_buffer())))
+            .collect();
         let mut crc = Crc64::new();
-        for (start, end) in checkpoint::sample_ranges(self.size) {
-            let chunk = self.read(start, end).await?;
-            crc.update(&chunk.to_vec());
+        for read in reads {
+            let buffer = read?
+                .await
+                .map_err(|e| file_changed(&describe_js_error(&e)))?;
+            crc.update(&Uint8Array::new(&buffer).to_vec());
         }
         Ok(FileIdentity {
             name: self.name(),

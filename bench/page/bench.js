@@ -66,13 +66,17 @@ async function measured(work) {
   const heapStart = performance.memory.usedJSHeapSize;
   let heapPeak = heapStart;
   let longTaskMax = 0;
+  let longTaskAt = null; // when the longest task started, ms after the work started
   let longTasks = 0;
-  const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      longTasks += 1;
-      longTaskMax = Math.max(longTaskMax, e.duration);
+  const begin = performance.now();
+  const record = (e) => {
+    longTasks += 1;
+    if (e.duration > longTaskMax) {
+      longTaskMax = e.duration;
+      longTaskAt = Math.round(e.startTime - begin);
     }
-  });
+  };
+  const observer = new PerformanceObserver((list) => list.getEntries().forEach(record));
   observer.observe({ type: "longtask" });
   const period = 10;
   let last = performance.now();
@@ -98,15 +102,13 @@ async function measured(work) {
   heapPeak = Math.max(heapPeak, performance.memory.usedJSHeapSize);
   // Let the observer deliver entries of the last tasks.
   await new Promise((r) => setTimeout(r, 50));
-  for (const e of observer.takeRecords()) {
-    longTasks += 1;
-    longTaskMax = Math.max(longTaskMax, e.duration);
-  }
+  observer.takeRecords().forEach(record);
   observer.disconnect();
   return {
     ms,
     value,
     longTaskMaxMs: longTaskMax,
+    longTaskAtMs: longTaskAt,
     longTasks,
     timerLatenessMaxMs: Math.max(0, latenessMax),
     timerTicks: ticks,

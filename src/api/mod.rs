@@ -207,6 +207,7 @@ impl Inner {
             object: settings.object,
             jitter_seed: js_sys::Math::random().to_bits(),
         };
+        let resumed_from_checkpoint = checkpoint.is_some();
         let machine =
             Upload::new(config, identity, checkpoint, now_ms()).map_err(|e| to_js_error(&e))?;
         let run = Run {
@@ -216,6 +217,7 @@ impl Inner {
             source,
             signal: settings.signal,
             on_progress: settings.on_progress,
+            resumed_from_checkpoint,
         };
         match driver::run(machine, run).await {
             Ok(result) => Ok(result_to_js(&result)),
