@@ -290,6 +290,25 @@ async function resumeBench(browser, env, mib, trial) {
   }
 }
 
+/// The floor under the resume figure: the same reload of a page that loads no package and
+/// uploads nothing (variant A's page), timed the same way, median of 3.
+async function reloadFloor(browser, env) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${env.origin}/index.html?v=A`);
+    const ms = [];
+    for (let i = 0; i < 3; i++) {
+      const at = Date.now();
+      await page.reload();
+      await page.eval("window.benchReady");
+      ms.push(Date.now() - at);
+    }
+    return ms.sort((a, b) => a - b)[1];
+  } finally {
+    await page.close();
+  }
+}
+
 // ---- package size ----------------------------------------------------------------------------
 function sizes() {
   const gz = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
@@ -381,7 +400,7 @@ async function main() {
   const runs = [];
   const loadSamples = [];
   const sampler = setInterval(() => loadSamples.push(os.loadavg()[0]), 5000);
-  let crc, resume = [];
+  let crc, reloadFloorMs, resume = [];
   try {
     for (const mib of [cfg.mib, cfg.flatMib].filter(Boolean)) {
       ensureFile(mib);
@@ -397,6 +416,8 @@ async function main() {
     }
     crc = await crcBench(browser, env);
     log(`CRC-64 wasm: ${JSON.stringify(crc.gbps)} GB/s`);
+    reloadFloorMs = await reloadFloor(browser, env);
+    log(`reload of a page without the package: ${reloadFloorMs} ms`);
     for (let i = 1; i <= (smoke ? 1 : 3); i++) {
       const r = await resumeBench(browser, env, cfg.mib, i);
       log(`resume ${i}: ${JSON.stringify(r)}`);
@@ -422,6 +443,7 @@ async function main() {
       trials: resume,
       reloadToFirstPartMs: summary(resume.map((r) => r.reloadToFirstPartMs)),
       budgetMs: summary(resume.map((r) => r.budgetMs)),
+      reloadFloorMs,
     },
     size: sizes(),
     runs,

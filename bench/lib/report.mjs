@@ -128,7 +128,9 @@ export function renderMarkdown(r) {
         `${t.map((x) => x.reloadToFirstPartMs).join(", ")} ms; of which page reload + wasm init ` +
         `${t.map((x) => x.reloadToReadyMs).join(", ")} ms; upload() → first UploadPart ` +
         `${t.map((x) => x.uploadCallToFirstPartMs).join(", ")} ms; ListParts took ` +
-        `${t.map((x) => x.listPartsDurationMs).join(", ")} ms at the server.`,
+        `${t.map((x) => x.listPartsDurationMs).join(", ")} ms at the server. For reference, the same ` +
+        `reload of the bench page without the package (nothing to load or resume) takes ` +
+        `${r.resume.reloadFloorMs} ms.`,
     );
     out.push("");
   }
