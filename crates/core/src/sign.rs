@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha1::Sha1;
@@ -263,7 +262,7 @@ pub fn v1_canonicalized_resource(bucket: &str, key: &str, query: &Query) -> Stri
         .filter(|(k, _)| v1_is_sub_resource(k))
         .map(|(k, v)| (k.as_str(), v.as_deref()))
         .collect();
-    subs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    crate::sort::sort_by(&mut subs, |a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     for (i, (name, value)) in subs.iter().enumerate() {
         resource.push(if i == 0 { '?' } else { '&' });
         resource.push_str(name);
@@ -318,7 +317,7 @@ pub fn v1_signature(access_key_secret: &str, string_to_sign: &str) -> String {
     let mut mac = Hmac::<Sha1>::new_from_slice(access_key_secret.as_bytes())
         .expect("HMAC takes a key of any length");
     mac.update(string_to_sign.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    crate::b64::encode(&mac.finalize().into_bytes())
 }
 
 /// V1 Authorization value: `OSS <AccessKeyId>:<signature>`.
@@ -357,7 +356,7 @@ pub fn v4_additional_headers(headers: &Headers, additional_headers: &[String]) -
                 && present.get(n).is_some_and(|v| !v.is_empty())
         })
         .collect();
-    names.sort();
+    crate::sort::sort_by(&mut names, |a, b| a.cmp(b));
     names.dedup();
     names
 }
@@ -374,7 +373,7 @@ pub fn v4_canonical_query(query: &Query) -> String {
             )
         })
         .collect();
-    pairs.sort();
+    crate::sort::sort_by(&mut pairs, |a, b| a.cmp(b));
     let mut out = String::new();
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {

@@ -938,7 +938,7 @@ impl Upload {
             .iter()
             .map(|p| (p.number, p.etag.clone().unwrap_or_default()))
             .collect();
-        list.sort_by_key(|(n, _)| *n);
+        crate::sort::sort_by_key(&mut list, |(n, _)| *n);
         let template = request::complete_multipart_upload(
             &self.config.bucket,
             &self.config.key,
@@ -1568,7 +1568,7 @@ impl Upload {
             _ => None,
         }));
         ids.extend(self.single_hash.take());
-        ids.sort_unstable();
+        crate::sort::sort_by_key(&mut ids, |&id| id);
         for id in ids {
             let before = self.actions.len();
             self.actions.retain(|a| {

@@ -14,8 +14,6 @@
 
 use std::fmt::Write as _;
 
-use base64::Engine as _;
-
 /// Largest body [`parse`] accepts. The biggest legitimate body is a ListMultipartUploads page:
 /// 1000 uploads whose keys (≤ 1023 bytes) are URL-encoded (≤ 3 bytes per byte), about 3.3 MB;
 /// ListParts (≤ 1000 parts) stays under 250 KB. Anything larger is not OSS talking.
@@ -118,11 +116,7 @@ pub fn to_xml<T: OssXml>(value: &T) -> String {
 /// Decodes the `x-oss-err` header of a HEAD response (the error XML, base64; §5.1).
 /// Returns `None` when the header is not base64 or not an `<Error>` body.
 pub fn parse_error_header(x_oss_err_base64: &str) -> Option<OssErrorBody> {
-    let raw = x_oss_err_base64.trim();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(raw)
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(raw))
-        .ok()?;
+    let bytes = crate::b64::decode(x_oss_err_base64.trim())?;
     parse::<OssErrorBody>(&bytes).ok()
 }
 
@@ -602,7 +596,7 @@ impl CompleteMultipartUpload {
     pub fn new(parts: impl IntoIterator<Item = CompletePart>) -> Self {
         let mut parts: Vec<CompletePart> = parts.into_iter().collect();
         // Stable sort keeps input order among equal numbers, so "last given" is last in a run.
-        parts.sort_by_key(|p| p.part_number);
+        crate::sort::sort_by_key(&mut parts, |p| p.part_number);
         let mut out: Vec<CompletePart> = Vec::with_capacity(parts.len());
         for p in parts {
             match out.last_mut() {
