@@ -12,4 +12,5 @@ pub mod retry;
 pub mod sign;
 pub mod sort;
 pub mod upload;
+pub mod vecmap;
 pub mod xml;
