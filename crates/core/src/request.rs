@@ -6,7 +6,6 @@
 
 use std::fmt;
 
-use md5::{Digest, Md5};
 use percent_encoding::utf8_percent_encode;
 
 use crate::sign::{region_from_endpoint, URI_ENCODE, URI_ENCODE_PATH};
@@ -792,7 +791,10 @@ pub fn complete_multipart_upload(
         }
     }
     let body = complete_multipart_upload_xml(&deduped);
-    let md5 = crate::b64::encode(&Md5::digest(body.as_bytes()));
+    let md5 = crate::b64::encode(&crate::hash::digest(
+        crate::hash::Algorithm::Md5,
+        body.as_bytes(),
+    ));
     req.query
         .push(("uploadId".to_owned(), Some(upload_id.to_owned())));
     req.headers

@@ -9,10 +9,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use hmac::{Hmac, Mac};
+use crate::hash::{self, Algorithm};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use sha1::Sha1;
-use sha2::{Digest, Sha256};
 
 use crate::request::Request;
 
@@ -163,10 +161,7 @@ fn hex_lower(bytes: &[u8]) -> String {
 }
 
 fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
-    // HMAC accepts keys of any length; `new_from_slice` cannot fail here.
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
-    mac.update(msg);
-    mac.finalize().into_bytes().into()
+    hash::hmac(Algorithm::Sha256, key, msg).into_array()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -313,11 +308,12 @@ pub fn v1_string_to_sign(
 
 /// V1 signature: base64 of HMAC-SHA1 keyed with the AccessKeySecret (§2.1).
 pub fn v1_signature(access_key_secret: &str, string_to_sign: &str) -> String {
-    // HMAC accepts keys of any length; `new_from_slice` cannot fail here.
-    let mut mac = Hmac::<Sha1>::new_from_slice(access_key_secret.as_bytes())
-        .expect("HMAC takes a key of any length");
-    mac.update(string_to_sign.as_bytes());
-    crate::b64::encode(&mac.finalize().into_bytes())
+    let mac = hash::hmac(
+        Algorithm::Sha1,
+        access_key_secret.as_bytes(),
+        string_to_sign.as_bytes(),
+    );
+    crate::b64::encode(&mac)
 }
 
 /// V1 Authorization value: `OSS <AccessKeyId>:<signature>`.
@@ -454,7 +450,10 @@ pub fn v4_string_to_sign(
     format!(
         "{V4_ALGORITHM}\n{x_oss_date}\n{}\n{}",
         v4_scope(date, region, product),
-        hex_lower(&Sha256::digest(canonical_request.as_bytes()))
+        hex_lower(&hash::digest(
+            Algorithm::Sha256,
+            canonical_request.as_bytes()
+        ))
     )
 }
 
@@ -480,7 +479,7 @@ pub fn v4_signature(signing_key: &[u8; 32], string_to_sign: &str) -> String {
 
 /// Lowercase hex SHA-256, e.g. of a canonical request (the last StringToSign line).
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex_lower(&Sha256::digest(data))
+    hex_lower(&hash::digest(Algorithm::Sha256, data))
 }
 
 /// V4 Authorization in the compact go-v2/ali-oss layout (§3.4):
