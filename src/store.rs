@@ -4,10 +4,10 @@
 //! record (such as a `FileSystemFileHandle` the widget keeps with it) are preserved on writes.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use js_sys::Array;
+use oss_resumable_core::vecmap::VecMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -36,7 +36,7 @@ thread_local! {
 pub enum Store {
     /// An open `IDBDatabase`.
     IndexedDb(JsValue),
-    Memory(Rc<RefCell<BTreeMap<String, String>>>),
+    Memory(Rc<RefCell<VecMap<String, String>>>),
 }
 
 /// The text of a store.js rejection.
@@ -66,7 +66,7 @@ impl Store {
     }
 
     pub fn memory() -> Store {
-        Store::Memory(Rc::new(RefCell::new(BTreeMap::new())))
+        Store::Memory(Rc::new(RefCell::new(VecMap::new())))
     }
 
     /// The checkpoint JSON stored under `id`.

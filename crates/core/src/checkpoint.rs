@@ -12,7 +12,7 @@
 //! check). The serde derives stay for callers that store the record by other means; they must
 //! call [`Checkpoint::validate`] after deserializing.
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 use crate::hash::{Algorithm, Hasher};
 use serde::{Deserialize, Serialize};
@@ -84,9 +84,9 @@ pub struct FileIdentity {
 pub struct ObjectOptions {
     pub content_type: Option<String>,
     /// `x-oss-meta-*` without the prefix.
-    pub meta: BTreeMap<String, String>,
+    pub meta: VecMap<String, String>,
     /// Other headers sent on Initiate (Cache-Control, Content-Disposition, …).
-    pub headers: BTreeMap<String, String>,
+    pub headers: VecMap<String, String>,
     /// `x-oss-forbid-overwrite`, which OSS checks on Initiate and Complete (§4.3).
     pub forbid_overwrite: bool,
 }
@@ -423,7 +423,7 @@ mod json {
         Checkpoint, CheckpointError, FileIdentity, ObjectOptions, PartHint, CHECKPOINT_MAGIC,
         CHECKPOINT_VERSION,
     };
-    use std::collections::BTreeMap;
+    use crate::vecmap::VecMap;
     use std::fmt::Write as _;
 
     const MAX_DEPTH: usize = 8;
@@ -663,7 +663,7 @@ mod json {
         out.push('"');
     }
 
-    fn write_map(out: &mut String, m: &BTreeMap<String, String>) {
+    fn write_map(out: &mut String, m: &VecMap<String, String>) {
         out.push('{');
         for (i, (k, v)) in m.iter().enumerate() {
             if i > 0 {
@@ -795,11 +795,11 @@ mod json {
                 _ => Err(bad(self.what, name, "a boolean")),
             }
         }
-        fn map(&mut self, name: &str) -> Result<BTreeMap<String, String>, CheckpointError> {
+        fn map(&mut self, name: &str) -> Result<VecMap<String, String>, CheckpointError> {
             let Value::Obj(fields) = self.take(name)? else {
                 return Err(bad(self.what, name, "an object"));
             };
-            let mut m = BTreeMap::new();
+            let mut m = VecMap::new();
             for (k, v) in fields {
                 match v {
                     Value::Str(s) => m.insert(k, s),

@@ -6,10 +6,10 @@
 //! `shared/oss-protocol.md`; every rule is pinned by `tests/fixtures/oss-sign-vectors.json`.
 //! Time is passed in as unix milliseconds; this module never reads a clock.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::hash::{self, Algorithm};
+use crate::vecmap::VecMap;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::request::Request;
@@ -132,16 +132,20 @@ pub enum SignatureVersion {
 
 /// Lowercased names → trimmed values, repeated headers joined with `,` in order (go-v2; §2.2).
 /// Values are trimmed because ali-oss and go-v2 trim and HTTP servers drop surrounding spaces.
-fn lowercase_headers(headers: &Headers) -> BTreeMap<String, String> {
-    let mut map: BTreeMap<String, String> = BTreeMap::new();
+fn lowercase_headers(headers: &Headers) -> VecMap<String, String> {
+    let mut map: VecMap<String, String> = VecMap::new();
     for (name, value) in headers {
         let value = value.trim();
-        map.entry(name.trim().to_ascii_lowercase())
-            .and_modify(|v| {
+        let name = name.trim().to_ascii_lowercase();
+        match map.get_mut(&name) {
+            Some(v) => {
                 v.push(',');
                 v.push_str(value);
-            })
-            .or_insert_with(|| value.to_owned());
+            }
+            None => {
+                map.insert(name, value.to_owned());
+            }
+        }
     }
     map
 }
@@ -295,7 +299,7 @@ pub fn v1_string_to_sign(
         get("content-type"),
         date
     );
-    // BTreeMap iterates in byte order of the lowercased names, as §2.2 requires.
+    // The map iterates in byte order of the lowercased names, as §2.2 requires.
     for (name, value) in headers.iter().filter(|(n, _)| is_oss_header(n)) {
         s.push_str(name);
         s.push(':');
@@ -780,14 +784,26 @@ fn pair_by_header_name(
     rb: std::ops::Range<usize>,
 ) -> Vec<(Option<usize>, Option<usize>)> {
     let name = |l: &str| l.split(':').next().unwrap_or("").to_ascii_lowercase();
-    let mut by_name: BTreeMap<String, (Option<usize>, Option<usize>)> = BTreeMap::new();
+    let mut by_name: VecMap<String, (Option<usize>, Option<usize>)> = VecMap::new();
     for i in ra {
-        by_name.entry(name(a[i])).or_default().0 = Some(i);
+        let n = name(a[i]);
+        match by_name.get_mut(&n) {
+            Some(slot) => slot.0 = Some(i),
+            None => {
+                by_name.insert(n, (Some(i), None));
+            }
+        }
     }
     for i in rb {
-        by_name.entry(name(b[i])).or_default().1 = Some(i);
+        let n = name(b[i]);
+        match by_name.get_mut(&n) {
+            Some(slot) => slot.1 = Some(i),
+            None => {
+                by_name.insert(n, (None, Some(i)));
+            }
+        }
     }
-    by_name.into_values().collect()
+    by_name.into_iter().map(|(_, v)| v).collect()
 }
 
 /// What a string to compare is.

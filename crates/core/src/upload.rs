@@ -1851,12 +1851,7 @@ fn checkpoint_object(opts: &ObjectOptions) -> checkpoint::ObjectOptions {
     }
 }
 
-/// The pairs as a sorted map, a later name replacing an earlier one. Inserted one by one rather
-/// than collected: `BTreeMap`'s `FromIterator` brings its own stable sort (about 5 KB of .wasm).
-fn sorted_map(pairs: &[(String, String)]) -> std::collections::BTreeMap<String, String> {
-    let mut map = std::collections::BTreeMap::new();
-    for (name, value) in pairs {
-        map.insert(name.clone(), value.clone());
-    }
-    map
+/// The pairs as a sorted map, a later name replacing an earlier one.
+fn sorted_map(pairs: &[(String, String)]) -> VecMap<String, String> {
+    pairs.iter().cloned().collect()
 }

@@ -1,8 +1,9 @@
-//! A map kept as a vector sorted by key: the uploader's maps from call, action or part numbers.
-//! They hold a handful of entries (calls in flight) or grow in ascending key order (parts of a
-//! ListParts walk), so a binary search over a `Vec` serves them as well as `BTreeMap` or
-//! `HashMap`, in a fraction of the .wasm: every key/value pair of those instantiates its own
-//! B-tree or hash table code, several kilobytes each.
+//! A map kept as a vector sorted by key, for every map of the core and the glue: calls, actions
+//! and parts by number, and headers and metadata by name. They hold a handful of entries or grow
+//! in ascending key order (parts of a ListParts walk), so a binary search over a `Vec` serves them
+//! as well as `BTreeMap` or `HashMap`, in a fraction of the .wasm: every key/value pair of those
+//! instantiates its own B-tree or hash table code, several kilobytes each. Iteration is in key
+//! order, as with `BTreeMap` (the signing code relies on it).
 
 use std::borrow::Borrow;
 
@@ -116,6 +117,48 @@ impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
             map.insert(k, v);
         }
         map
+    }
+}
+
+impl<'a, K, V> IntoIterator for &'a VecMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// Written as a map (a JSON object), like the `BTreeMap` it replaces in checkpoints.
+impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for VecMap<K, V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.entries.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<'de, K: Ord + serde::Deserialize<'de>, V: serde::Deserialize<'de>> serde::Deserialize<'de>
+    for VecMap<K, V>
+{
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor<K, V>(std::marker::PhantomData<(K, V)>);
+        impl<'de, K: Ord + serde::Deserialize<'de>, V: serde::Deserialize<'de>>
+            serde::de::Visitor<'de> for Visitor<K, V>
+        {
+            type Value = VecMap<K, V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut map = VecMap::new();
+                while let Some((k, v)) = a.next_entry()? {
+                    map.insert(k, v);
+                }
+                Ok(map)
+            }
+        }
+        d.deserialize_map(Visitor(std::marker::PhantomData))
     }
 }
 
