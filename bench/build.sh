@@ -12,6 +12,7 @@ wasm-pack --quiet build --mode no-install --release --target web \
 wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   bench/tmp/pkg/oss_resumable_bg.wasm -o bench/tmp/pkg/oss_resumable_bg.wasm
+scripts/minify-js.sh bench/tmp/pkg
 CARGO_TARGET_DIR="$root/target/bench-crc64" cargo build -q --release \
   --target wasm32-unknown-unknown --manifest-path bench/crc64-wasm/Cargo.toml
 cp target/bench-crc64/wasm32-unknown-unknown/release/oss_resumable_crc64_bench.wasm bench/tmp/crc64.wasm

@@ -4,7 +4,7 @@
 //! loop is a plain "wait for the next message" with no select.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -18,6 +18,7 @@ use oss_resumable_core::sign::Credentials;
 use oss_resumable_core::upload::{
     Action, Event, Progress, Response, TransportError, Upload, UploadResult,
 };
+use oss_resumable_core::vecmap::VecMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -110,11 +111,11 @@ fn now_ms() -> i64 {
 /// Drives `machine` to its end.
 pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped> {
     let mailbox = Mailbox::default();
-    let mut exchanges: HashMap<u64, Exchange> = HashMap::new();
+    let mut exchanges: VecMap<u64, Exchange> = VecMap::new();
     // Per in-flight request: (last time it was sent or reported progress, bytes sent, body size).
-    let mut last_activity: HashMap<u64, (i64, u64, u64)> = HashMap::new();
+    let mut last_activity: VecMap<u64, (i64, u64, u64)> = VecMap::new();
     let mut watchdog_armed = false;
-    let mut cancelled_hashes: HashSet<u64> = HashSet::new();
+    let mut cancelled_hashes: VecMap<u64, ()> = VecMap::new();
     let hashing = HashQueue::default();
     let mut timer: Option<(i64, u64)> = None; // (due, generation)
     let mut generation = 0u64;
@@ -175,7 +176,7 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                     // arrives.
                     last_activity.remove(&id);
                     if exchanges.remove(&id).is_none() && !hashing.withdraw(id) {
-                        cancelled_hashes.insert(id);
+                        cancelled_hashes.insert(id, ());
                     }
                 }
                 Action::SaveCheckpoint(checkpoint) if checkpoint_stored => {
@@ -238,7 +239,7 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
         match mailbox.recv().await {
             Message::Credentials(result) => machine.handle_credentials(result, now_ms()),
             Message::Hash(id, result) => {
-                if !cancelled_hashes.remove(&id) {
+                if cancelled_hashes.remove(&id).is_none() {
                     machine.handle_hash(id, result, now_ms());
                 }
             }

@@ -1,18 +1,32 @@
-//! The checkpoint store: IndexedDB (through rexie) in the database the `checkpointStore` option
+//! The checkpoint store: IndexedDB (through store.js) in the database the `checkpointStore` option
 //! names, or memory when it is `null` or IndexedDB cannot be opened (private modes, blocked
 //! storage). Records hold the checkpoint's JSON (never a secret) under its id; other fields of a
 //! record (such as a `FileSystemFileHandle` the widget keeps with it) are preserved on writes.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use js_sys::{Object, Reflect};
-use rexie::{ObjectStore, Rexie, TransactionMode};
-use wasm_bindgen::JsValue;
+use js_sys::Array;
+use oss_resumable_core::vecmap::VecMap;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
-const STORE: &str = "checkpoints";
-const FIELD: &str = "checkpoint";
+// The IndexedDB work itself is in store.js: it is far smaller there than any wrapper compiled
+// into the .wasm, and each read-write transaction runs without coming back to Rust. Every
+// rejection is a string describing the DOMException.
+#[wasm_bindgen(module = "/src/store.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = openDb, catch)]
+    async fn open_db(name: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = getCheckpoint, catch)]
+    async fn get_checkpoint(db: &JsValue, id: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = putCheckpoint, catch)]
+    async fn put_checkpoint(db: &JsValue, id: &str, json: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = deleteCheckpoint, catch)]
+    async fn delete_checkpoint(db: &JsValue, id: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = allCheckpoints, catch)]
+    async fn all_checkpoints(db: &JsValue) -> Result<JsValue, JsValue>;
+}
 
 thread_local! {
     static WARNED: Cell<bool> = const { Cell::new(false) };
@@ -20,8 +34,15 @@ thread_local! {
 
 #[derive(Clone)]
 pub enum Store {
-    IndexedDb(Rc<Rexie>),
-    Memory(Rc<RefCell<BTreeMap<String, String>>>),
+    /// An open `IDBDatabase`.
+    IndexedDb(JsValue),
+    Memory(Rc<RefCell<VecMap<String, String>>>),
+}
+
+/// The text of a store.js rejection.
+fn reason(e: JsValue) -> String {
+    e.as_string()
+        .unwrap_or_else(|| "IndexedDB failed".to_string())
 }
 
 impl Store {
@@ -31,17 +52,13 @@ impl Store {
         let Some(name) = name else {
             return Store::memory();
         };
-        let built = Rexie::builder(name)
-            .version(1)
-            .add_object_store(ObjectStore::new(STORE))
-            .build()
-            .await;
-        match built {
-            Ok(db) => Store::IndexedDb(Rc::new(db)),
+        match open_db(name).await {
+            Ok(db) => Store::IndexedDb(db),
             Err(e) => {
                 warn_once(&format!(
-                    "oss-resumable: IndexedDB database {name:?} cannot be opened ({e}); \
-                     checkpoints are kept in memory only, so uploads will not resume after a reload"
+                    "oss-resumable: IndexedDB database {name:?} cannot be opened ({}); \
+                     checkpoints are kept in memory only, so uploads will not resume after a reload",
+                    reason(e)
                 ));
                 Store::memory()
             }
@@ -49,55 +66,26 @@ impl Store {
     }
 
     pub fn memory() -> Store {
-        Store::Memory(Rc::new(RefCell::new(BTreeMap::new())))
+        Store::Memory(Rc::new(RefCell::new(VecMap::new())))
     }
 
     /// The checkpoint JSON stored under `id`.
     pub async fn get(&self, id: &str) -> Result<Option<String>, String> {
         match self {
             Store::Memory(map) => Ok(map.borrow().get(id).cloned()),
-            Store::IndexedDb(db) => {
-                let tx = db
-                    .transaction(&[STORE], TransactionMode::ReadOnly)
-                    .map_err(|e| e.to_string())?;
-                let store = tx.store(STORE).map_err(|e| e.to_string())?;
-                let record = store
-                    .get(JsValue::from_str(id))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok(record.as_ref().and_then(checkpoint_of))
-            }
+            Store::IndexedDb(db) => Ok(get_checkpoint(db, id).await.map_err(reason)?.as_string()),
         }
     }
 
-    /// Writes the checkpoint JSON under `id` in one short read-write transaction, keeping any
-    /// other field of an existing record. Nothing but IndexedDB requests is awaited inside it:
-    /// awaiting anything else lets the transaction auto-commit and `done()` then never resolves.
+    /// Writes the checkpoint JSON under `id` in one read-write transaction, keeping any other
+    /// field of an existing record.
     pub async fn put(&self, id: &str, json: &str) -> Result<(), String> {
         match self {
             Store::Memory(map) => {
                 map.borrow_mut().insert(id.to_string(), json.to_string());
                 Ok(())
             }
-            Store::IndexedDb(db) => {
-                let tx = db
-                    .transaction(&[STORE], TransactionMode::ReadWrite)
-                    .map_err(|e| e.to_string())?;
-                let store = tx.store(STORE).map_err(|e| e.to_string())?;
-                let key = JsValue::from_str(id);
-                let record = match store.get(key.clone()).await.map_err(|e| e.to_string())? {
-                    Some(existing) if existing.is_object() => existing,
-                    _ => Object::new().into(),
-                };
-                Reflect::set(&record, &JsValue::from_str(FIELD), &JsValue::from_str(json))
-                    .map_err(|_| "cannot build the record".to_string())?;
-                store
-                    .put(&record, Some(&key))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                tx.done().await.map_err(|e| e.to_string())?;
-                Ok(())
-            }
+            Store::IndexedDb(db) => put_checkpoint(db, id, json).await.map(drop).map_err(reason),
         }
     }
 
@@ -107,18 +95,7 @@ impl Store {
                 map.borrow_mut().remove(id);
                 Ok(())
             }
-            Store::IndexedDb(db) => {
-                let tx = db
-                    .transaction(&[STORE], TransactionMode::ReadWrite)
-                    .map_err(|e| e.to_string())?;
-                let store = tx.store(STORE).map_err(|e| e.to_string())?;
-                store
-                    .delete(JsValue::from_str(id))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                tx.done().await.map_err(|e| e.to_string())?;
-                Ok(())
-            }
+            Store::IndexedDb(db) => delete_checkpoint(db, id).await.map(drop).map_err(reason),
         }
     }
 
@@ -131,30 +108,22 @@ impl Store {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()),
             Store::IndexedDb(db) => {
-                let tx = db
-                    .transaction(&[STORE], TransactionMode::ReadOnly)
-                    .map_err(|e| e.to_string())?;
-                let store = tx.store(STORE).map_err(|e| e.to_string())?;
-                let keys = store
-                    .get_all_keys(None, None)
+                let pairs: Array = all_checkpoints(db)
                     .await
-                    .map_err(|e| e.to_string())?;
-                let values = store.get_all(None, None).await.map_err(|e| e.to_string())?;
-                // getAllKeys and getAll return the same records in the same (key) order.
-                Ok(keys
+                    .map_err(reason)?
+                    .dyn_into()
+                    .map_err(|_| "IndexedDB gave no list of records".to_string())?;
+                // store.js gives `[id, json]` string pairs only.
+                Ok(pairs
                     .iter()
-                    .zip(values.iter())
-                    .filter_map(|(k, v)| Some((k.as_string()?, checkpoint_of(v)?)))
+                    .filter_map(|pair| {
+                        let pair: Array = pair.dyn_into().ok()?;
+                        Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+                    })
                     .collect())
             }
         }
     }
-}
-
-fn checkpoint_of(record: &JsValue) -> Option<String> {
-    Reflect::get(record, &JsValue::from_str(FIELD))
-        .ok()
-        .and_then(|v| v.as_string())
 }
 
 /// Logs a warning to the console once per page.

@@ -244,7 +244,9 @@ impl Inner {
                 }
             }
         }
-        checkpoints.sort_by_key(|cp| std::cmp::Reverse(cp.updated_at_ms));
+        oss_resumable_core::sort::sort_by_key(&mut checkpoints, |cp| {
+            std::cmp::Reverse(cp.updated_at_ms)
+        });
         let list = Array::new();
         for cp in &checkpoints {
             list.push(&pending_to_js(cp));

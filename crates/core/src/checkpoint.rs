@@ -12,10 +12,10 @@
 //! check). The serde derives stay for callers that store the record by other means; they must
 //! call [`Checkpoint::validate`] after deserializing.
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
+use crate::hash::{Algorithm, Hasher};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::crc64::combine;
 use crate::plan::{MultipartPlan, PlanError};
@@ -84,9 +84,9 @@ pub struct FileIdentity {
 pub struct ObjectOptions {
     pub content_type: Option<String>,
     /// `x-oss-meta-*` without the prefix.
-    pub meta: BTreeMap<String, String>,
+    pub meta: VecMap<String, String>,
     /// Other headers sent on Initiate (Cache-Control, Content-Disposition, …).
-    pub headers: BTreeMap<String, String>,
+    pub headers: VecMap<String, String>,
     /// `x-oss-forbid-overwrite`, which OSS checks on Initiate and Complete (§4.3).
     pub forbid_overwrite: bool,
 }
@@ -328,16 +328,16 @@ fn check_part(plan: &MultipartPlan, part: &PartHint) -> Result<(), CheckpointErr
 }
 
 /// Unambiguous canonical encoding for hashing: a domain tag, then every field length-prefixed.
-struct Canonical(Sha256);
+struct Canonical(Hasher);
 
 impl Canonical {
     fn new(domain: &[u8]) -> Self {
-        let mut c = Canonical(Sha256::new());
+        let mut c = Canonical(Hasher::new(Algorithm::Sha256));
         c.bytes(domain);
         c
     }
     fn bytes(&mut self, b: &[u8]) -> &mut Self {
-        self.0.update((b.len() as u64).to_be_bytes());
+        self.0.update(&(b.len() as u64).to_be_bytes());
         self.0.update(b);
         self
     }
@@ -345,7 +345,7 @@ impl Canonical {
         self.bytes(s.as_bytes())
     }
     fn u64(&mut self, v: u64) -> &mut Self {
-        self.0.update(v.to_be_bytes());
+        self.0.update(&v.to_be_bytes());
         self
     }
     fn file(&mut self, f: &FileIdentity) -> &mut Self {
@@ -356,7 +356,7 @@ impl Canonical {
             .u64(f.sample_crc64)
     }
     fn finish(self) -> [u8; 32] {
-        self.0.finalize().into()
+        self.0.finish().into_array()
     }
 }
 
@@ -423,7 +423,7 @@ mod json {
         Checkpoint, CheckpointError, FileIdentity, ObjectOptions, PartHint, CHECKPOINT_MAGIC,
         CHECKPOINT_VERSION,
     };
-    use std::collections::BTreeMap;
+    use crate::vecmap::VecMap;
     use std::fmt::Write as _;
 
     const MAX_DEPTH: usize = 8;
@@ -663,7 +663,7 @@ mod json {
         out.push('"');
     }
 
-    fn write_map(out: &mut String, m: &BTreeMap<String, String>) {
+    fn write_map(out: &mut String, m: &VecMap<String, String>) {
         out.push('{');
         for (i, (k, v)) in m.iter().enumerate() {
             if i > 0 {
@@ -795,11 +795,11 @@ mod json {
                 _ => Err(bad(self.what, name, "a boolean")),
             }
         }
-        fn map(&mut self, name: &str) -> Result<BTreeMap<String, String>, CheckpointError> {
+        fn map(&mut self, name: &str) -> Result<VecMap<String, String>, CheckpointError> {
             let Value::Obj(fields) = self.take(name)? else {
                 return Err(bad(self.what, name, "an object"));
             };
-            let mut m = BTreeMap::new();
+            let mut m = VecMap::new();
             for (k, v) in fields {
                 match v {
                     Value::Str(s) => m.insert(k, s),

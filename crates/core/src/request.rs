@@ -6,8 +6,6 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use md5::{Digest, Md5};
 use percent_encoding::utf8_percent_encode;
 
 use crate::sign::{region_from_endpoint, URI_ENCODE, URI_ENCODE_PATH};
@@ -784,7 +782,7 @@ pub fn complete_multipart_upload(
         sorted.push((*n, etag));
     }
     // Stable sort keeps input order within a number; keep the last one of each run.
-    sorted.sort_by_key(|(n, _)| *n);
+    crate::sort::sort_by_key(&mut sorted, |(n, _)| *n);
     let mut deduped: Vec<(u32, &str)> = Vec::with_capacity(sorted.len());
     for (n, etag) in sorted {
         match deduped.last_mut() {
@@ -793,7 +791,10 @@ pub fn complete_multipart_upload(
         }
     }
     let body = complete_multipart_upload_xml(&deduped);
-    let md5 = base64::engine::general_purpose::STANDARD.encode(Md5::digest(body.as_bytes()));
+    let md5 = crate::b64::encode(&crate::hash::digest(
+        crate::hash::Algorithm::Md5,
+        body.as_bytes(),
+    ));
     req.query
         .push(("uploadId".to_owned(), Some(upload_id.to_owned())));
     req.headers

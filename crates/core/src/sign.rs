@@ -6,14 +6,11 @@
 //! `shared/oss-protocol.md`; every rule is pinned by `tests/fixtures/oss-sign-vectors.json`.
 //! Time is passed in as unix milliseconds; this module never reads a clock.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
-use base64::Engine as _;
-use hmac::{Hmac, Mac};
+use crate::hash::{self, Algorithm};
+use crate::vecmap::VecMap;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use sha1::Sha1;
-use sha2::{Digest, Sha256};
 
 use crate::request::Request;
 
@@ -135,16 +132,20 @@ pub enum SignatureVersion {
 
 /// Lowercased names → trimmed values, repeated headers joined with `,` in order (go-v2; §2.2).
 /// Values are trimmed because ali-oss and go-v2 trim and HTTP servers drop surrounding spaces.
-fn lowercase_headers(headers: &Headers) -> BTreeMap<String, String> {
-    let mut map: BTreeMap<String, String> = BTreeMap::new();
+fn lowercase_headers(headers: &Headers) -> VecMap<String, String> {
+    let mut map: VecMap<String, String> = VecMap::new();
     for (name, value) in headers {
         let value = value.trim();
-        map.entry(name.trim().to_ascii_lowercase())
-            .and_modify(|v| {
+        let name = name.trim().to_ascii_lowercase();
+        match map.get_mut(&name) {
+            Some(v) => {
                 v.push(',');
                 v.push_str(value);
-            })
-            .or_insert_with(|| value.to_owned());
+            }
+            None => {
+                map.insert(name, value.to_owned());
+            }
+        }
     }
     map
 }
@@ -164,10 +165,7 @@ fn hex_lower(bytes: &[u8]) -> String {
 }
 
 fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
-    // HMAC accepts keys of any length; `new_from_slice` cannot fail here.
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
-    mac.update(msg);
-    mac.finalize().into_bytes().into()
+    hash::hmac(Algorithm::Sha256, key, msg).into_array()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,7 +261,7 @@ pub fn v1_canonicalized_resource(bucket: &str, key: &str, query: &Query) -> Stri
         .filter(|(k, _)| v1_is_sub_resource(k))
         .map(|(k, v)| (k.as_str(), v.as_deref()))
         .collect();
-    subs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    crate::sort::sort_by(&mut subs, |a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     for (i, (name, value)) in subs.iter().enumerate() {
         resource.push(if i == 0 { '?' } else { '&' });
         resource.push_str(name);
@@ -301,7 +299,7 @@ pub fn v1_string_to_sign(
         get("content-type"),
         date
     );
-    // BTreeMap iterates in byte order of the lowercased names, as §2.2 requires.
+    // The map iterates in byte order of the lowercased names, as §2.2 requires.
     for (name, value) in headers.iter().filter(|(n, _)| is_oss_header(n)) {
         s.push_str(name);
         s.push(':');
@@ -314,11 +312,12 @@ pub fn v1_string_to_sign(
 
 /// V1 signature: base64 of HMAC-SHA1 keyed with the AccessKeySecret (§2.1).
 pub fn v1_signature(access_key_secret: &str, string_to_sign: &str) -> String {
-    // HMAC accepts keys of any length; `new_from_slice` cannot fail here.
-    let mut mac = Hmac::<Sha1>::new_from_slice(access_key_secret.as_bytes())
-        .expect("HMAC takes a key of any length");
-    mac.update(string_to_sign.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    let mac = hash::hmac(
+        Algorithm::Sha1,
+        access_key_secret.as_bytes(),
+        string_to_sign.as_bytes(),
+    );
+    crate::b64::encode(&mac)
 }
 
 /// V1 Authorization value: `OSS <AccessKeyId>:<signature>`.
@@ -357,7 +356,7 @@ pub fn v4_additional_headers(headers: &Headers, additional_headers: &[String]) -
                 && present.get(n).is_some_and(|v| !v.is_empty())
         })
         .collect();
-    names.sort();
+    crate::sort::sort_by(&mut names, |a, b| a.cmp(b));
     names.dedup();
     names
 }
@@ -374,7 +373,7 @@ pub fn v4_canonical_query(query: &Query) -> String {
             )
         })
         .collect();
-    pairs.sort();
+    crate::sort::sort_by(&mut pairs, |a, b| a.cmp(b));
     let mut out = String::new();
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
@@ -455,7 +454,10 @@ pub fn v4_string_to_sign(
     format!(
         "{V4_ALGORITHM}\n{x_oss_date}\n{}\n{}",
         v4_scope(date, region, product),
-        hex_lower(&Sha256::digest(canonical_request.as_bytes()))
+        hex_lower(&hash::digest(
+            Algorithm::Sha256,
+            canonical_request.as_bytes()
+        ))
     )
 }
 
@@ -481,7 +483,7 @@ pub fn v4_signature(signing_key: &[u8; 32], string_to_sign: &str) -> String {
 
 /// Lowercase hex SHA-256, e.g. of a canonical request (the last StringToSign line).
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex_lower(&Sha256::digest(data))
+    hex_lower(&hash::digest(Algorithm::Sha256, data))
 }
 
 /// V4 Authorization in the compact go-v2/ali-oss layout (§3.4):
@@ -782,14 +784,26 @@ fn pair_by_header_name(
     rb: std::ops::Range<usize>,
 ) -> Vec<(Option<usize>, Option<usize>)> {
     let name = |l: &str| l.split(':').next().unwrap_or("").to_ascii_lowercase();
-    let mut by_name: BTreeMap<String, (Option<usize>, Option<usize>)> = BTreeMap::new();
+    let mut by_name: VecMap<String, (Option<usize>, Option<usize>)> = VecMap::new();
     for i in ra {
-        by_name.entry(name(a[i])).or_default().0 = Some(i);
+        let n = name(a[i]);
+        match by_name.get_mut(&n) {
+            Some(slot) => slot.0 = Some(i),
+            None => {
+                by_name.insert(n, (Some(i), None));
+            }
+        }
     }
     for i in rb {
-        by_name.entry(name(b[i])).or_default().1 = Some(i);
+        let n = name(b[i]);
+        match by_name.get_mut(&n) {
+            Some(slot) => slot.1 = Some(i),
+            None => {
+                by_name.insert(n, (None, Some(i)));
+            }
+        }
     }
-    by_name.into_values().collect()
+    by_name.into_iter().map(|(_, v)| v).collect()
 }
 
 /// What a string to compare is.

@@ -32,7 +32,7 @@
 //! [`UploadConfig::jitter_seed`]; the browser driver seeds it from `Math.random()`, tests with a
 //! constant, so scripted runs are reproducible.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::checkpoint::{self, Checkpoint, FileIdentity, PartHint};
 use crate::crc64;
@@ -41,6 +41,7 @@ use crate::plan::{self, MultipartPlan, Plan};
 use crate::request::{self, Endpoint, ObjectOptions, Request, RequestError};
 use crate::retry::{self, Decision, Operation, RequestRetry, RetryPolicy};
 use crate::sign::{self, Credentials, SignatureVersion};
+use crate::vecmap::VecMap;
 use crate::xml;
 
 /// How many times a part is sent again after OSS reported a CRC-64 different from ours.
@@ -341,7 +342,7 @@ pub struct Upload {
     single_crc_resends: u32,
     upload_id: Option<String>,
     /// Parts seen on the server by the current ListParts walk, keyed by part number.
-    listed: BTreeMap<u32, xml::Part>,
+    listed: VecMap<u32, xml::Part>,
     /// The checkpoint being resumed (its part hints), until reconciliation is done.
     hint: Option<Checkpoint>,
     created_at_ms: i64,
@@ -353,9 +354,9 @@ pub struct Upload {
     pending_no_such_upload: Option<OssError>,
     resumed: bool,
     parts_reused: u32,
-    calls: BTreeMap<u64, Call>,
+    calls: VecMap<u64, Call>,
     /// Action id of an in-flight Send → call key.
-    in_flight: HashMap<u64, u64>,
+    in_flight: VecMap<u64, u64>,
     next_id: u64,
     next_call: u64,
     credentials: CredentialState,
@@ -416,7 +417,7 @@ impl Upload {
             single_in_flight: 0,
             single_crc_resends: 0,
             upload_id: None,
-            listed: BTreeMap::new(),
+            listed: VecMap::new(),
             hint: None,
             created_at_ms: now_ms,
             saved_checkpoint: None,
@@ -424,8 +425,8 @@ impl Upload {
             pending_no_such_upload: None,
             resumed: false,
             parts_reused: 0,
-            calls: BTreeMap::new(),
-            in_flight: HashMap::new(),
+            calls: VecMap::new(),
+            in_flight: VecMap::new(),
             next_id: 1,
             next_call: 1,
             credentials: CredentialState::default(),
@@ -938,7 +939,7 @@ impl Upload {
             .iter()
             .map(|p| (p.number, p.etag.clone().unwrap_or_default()))
             .collect();
-        list.sort_by_key(|(n, _)| *n);
+        crate::sort::sort_by_key(&mut list, |(n, _)| *n);
         let template = request::complete_multipart_upload(
             &self.config.bucket,
             &self.config.key,
@@ -1299,7 +1300,7 @@ impl Upload {
                 ))
             }
         };
-        let last_seen = self.listed.keys().next_back().copied().unwrap_or(0);
+        let last_seen = self.listed.last_key().copied().unwrap_or(0);
         for part in page.parts {
             self.listed.insert(part.part_number, part);
         }
@@ -1326,7 +1327,7 @@ impl Upload {
 
     /// Resume: trust a listed part only when number, size, ETag and CRC-64 agree with the hint.
     fn reconcile(&mut self, now_ms: i64) {
-        let hints: HashMap<u32, PartHint> = self
+        let hints: VecMap<u32, PartHint> = self
             .hint
             .take()
             .map(|cp| cp.parts.into_iter().map(|h| (h.part_number, h)).collect())
@@ -1568,7 +1569,7 @@ impl Upload {
             _ => None,
         }));
         ids.extend(self.single_hash.take());
-        ids.sort_unstable();
+        crate::sort::sort_by_key(&mut ids, |&id| id);
         for id in ids {
             let before = self.actions.len();
             self.actions.retain(|a| {
@@ -1844,8 +1845,13 @@ fn operation(kind: CallKind) -> Operation {
 fn checkpoint_object(opts: &ObjectOptions) -> checkpoint::ObjectOptions {
     checkpoint::ObjectOptions {
         content_type: opts.content_type.clone(),
-        meta: opts.meta.iter().cloned().collect(),
-        headers: opts.headers.iter().cloned().collect(),
+        meta: sorted_map(&opts.meta),
+        headers: sorted_map(&opts.headers),
         forbid_overwrite: opts.forbid_overwrite,
     }
+}
+
+/// The pairs as a sorted map, a later name replacing an earlier one.
+fn sorted_map(pairs: &[(String, String)]) -> VecMap<String, String> {
+    pairs.iter().cloned().collect()
 }

@@ -1,16 +1,18 @@
 //! OSS XML bodies (oss-protocol.md §4, §5), one type per OSS root element, named as OSS names it.
 //!
-//! The same types parse responses in the client and are written by the dev server, so each one
-//! derives both `Serialize` and `Deserialize`. [`parse`] never panics: oversized, non-UTF-8,
-//! truncated or foreign bodies become a typed [`XmlError`]. It also checks that the document's
-//! root element is the one the type expects (quick-xml's serde layer alone ignores the root name)
-//! and applies `EncodingType=url` (URL-decodes keys) so callers always see real object names.
+//! The same types parse responses in the client and are written by the dev server. Reading is a
+//! small hand-written parser (no serde, no XML crate: they were the largest part of the shipped
+//! .wasm) that builds a tree of elements, then each type picks its fields out of the root.
+//! [`parse`] never panics: oversized, non-UTF-8, truncated or foreign bodies become a typed
+//! [`XmlError`]. It checks that the root element is the one the type expects and applies
+//! `EncodingType=url` (URL-decodes keys) so callers always see real object names.
+//!
+//! What the parser accepts is the XML OSS and compatible servers send: a prolog, comments and
+//! processing instructions, attributes (ignored, `xmlns` included), namespace prefixes (matched
+//! by local name), the five predefined entities, character references and CDATA. A DOCTYPE is
+//! refused, so no entity is ever defined by the body. Unknown elements are skipped at any depth.
 
-use base64::Engine as _;
-use quick_xml::events::Event;
-use quick_xml::se::{QuoteLevel, Serializer};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
 
 /// Largest body [`parse`] accepts. The biggest legitimate body is a ListMultipartUploads page:
 /// 1000 uploads whose keys (≤ 1023 bytes) are URL-encoded (≤ 3 bytes per byte), about 3.3 MB;
@@ -18,7 +20,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_BODY_LEN: usize = 4 << 20;
 
 /// Deepest element nesting accepted. OSS bodies nest at most 3 levels (root, `<Part>`, field);
-/// refusing deeper documents up front keeps hostile bodies from costing time or stack later.
+/// refusing deeper documents up front keeps hostile bodies from costing time or memory later.
 pub const MAX_DEPTH: usize = 16;
 
 /// The prolog OSS and the SDKs put before every body.
@@ -46,10 +48,17 @@ pub enum XmlError {
     BadUrlEncoding { root: &'static str },
 }
 
-/// An OSS XML body type: its root element name, and how to undo `EncodingType=url`.
-pub trait OssXml: Serialize + DeserializeOwned {
-    /// The root element, e.g. `ListPartsResult`; must equal the serde rename of the type.
+/// An OSS XML body type: its root element name, how to read and write it, and how to undo
+/// `EncodingType=url`.
+pub trait OssXml: Sized {
+    /// The root element, e.g. `ListPartsResult`.
     const ROOT: &'static str;
+
+    /// Reads the type from its root element (whose name [`parse`] has already checked).
+    fn read(root: &Fields<'_>) -> Result<Self, XmlError>;
+
+    /// Writes the root element's children, in OSS's order.
+    fn write(&self, w: &mut XmlWriter);
 
     /// URL-decodes the fields OSS encodes when the request carried `encoding-type=url`.
     /// Called by [`parse`] only when the body says `<EncodingType>url</EncodingType>`.
@@ -69,18 +78,22 @@ pub fn parse<T: OssXml>(body: &[u8]) -> Result<T, XmlError> {
     let text = std::str::from_utf8(body).map_err(|_| XmlError::NotUtf8)?;
     // Some proxies and editors add a UTF-8 byte order mark; XML allows it.
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    let root = check_document(text)?;
-    if root != T::ROOT {
+    let root = read_document(text)?;
+    if root.name() != T::ROOT {
         return Err(XmlError::WrongRoot {
             expected: T::ROOT,
-            found: root,
+            found: root.name().to_owned(),
         });
     }
-    let mut value: T = quick_xml::de::from_str(text).map_err(|e| XmlError::Shape {
+    let fields = Fields {
         root: T::ROOT,
-        reason: e.to_string(),
-    })?;
-    if url_encoded(text)? {
+        element: &root,
+    };
+    let mut value = T::read(&fields)?;
+    let url_encoded = fields
+        .opt("EncodingType")?
+        .is_some_and(|e| e.eq_ignore_ascii_case("url"));
+    if url_encoded {
         value.decode_url_fields()?;
     }
     Ok(value)
@@ -89,108 +102,422 @@ pub fn parse<T: OssXml>(body: &[u8]) -> Result<T, XmlError> {
 /// Serializes `value` with the XML prolog, escaping only what XML requires so that ETags keep
 /// their literal double quotes as in OSS's examples (`<ETag>"3349DC…"</ETag>`).
 pub fn to_xml<T: OssXml>(value: &T) -> String {
-    let mut out = String::with_capacity(256);
-    out.push_str(XML_PROLOG);
-    out.push('\n');
-    let mut ser = Serializer::new(&mut out);
-    ser.set_quote_level(QuoteLevel::Minimal);
-    // The body types in this module are plain structs of strings, numbers and sequences;
-    // quick-xml only fails on shapes (maps with non-string keys, top-level primitives) they
-    // never have, whatever the field values are. Every type is serialized in the tests.
-    #[allow(clippy::expect_used)]
-    value
-        .serialize(ser)
-        .expect("OSS XML body types always serialize");
-    out
+    let mut w = XmlWriter {
+        out: String::with_capacity(256),
+    };
+    w.out.push_str(XML_PROLOG);
+    w.out.push('\n');
+    w.open(T::ROOT);
+    value.write(&mut w);
+    w.close(T::ROOT);
+    w.out
 }
 
 /// Decodes the `x-oss-err` header of a HEAD response (the error XML, base64; §5.1).
 /// Returns `None` when the header is not base64 or not an `<Error>` body.
 pub fn parse_error_header(x_oss_err_base64: &str) -> Option<OssErrorBody> {
-    let raw = x_oss_err_base64.trim();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(raw)
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(raw))
-        .ok()?;
+    let bytes = crate::b64::decode(x_oss_err_base64.trim())?;
     parse::<OssErrorBody>(&bytes).ok()
 }
 
-/// Walks the whole document once: one root element, balanced tags, nothing but whitespace,
-/// comments or processing instructions outside it. Returns the root element's local name.
-fn check_document(text: &str) -> Result<String, XmlError> {
-    let mut reader = quick_xml::Reader::from_str(text);
-    reader.config_mut().check_end_names = true;
-    let mut depth: usize = 0;
-    let mut root: Option<String> = None;
-    loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| XmlError::Malformed(e.to_string()))?;
-        match event {
-            Event::Start(start) => {
-                if depth == 0 {
-                    if root.is_some() {
-                        return Err(XmlError::Malformed("more than one root element".into()));
-                    }
-                    root = Some(local_name(start.name().as_ref()));
-                }
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err(XmlError::Malformed("elements nested too deeply".into()));
-                }
-            }
-            Event::Empty(start) if depth == 0 => {
-                if root.is_some() {
-                    return Err(XmlError::Malformed("more than one root element".into()));
-                }
-                root = Some(local_name(start.name().as_ref()));
-            }
-            Event::End(_) => {
-                depth = depth
-                    .checked_sub(1)
-                    .ok_or_else(|| XmlError::Malformed("unbalanced end tag".into()))?;
-            }
-            Event::Text(t) if depth == 0 && !t.iter().all(u8::is_ascii_whitespace) => {
-                return Err(XmlError::Malformed("text outside the root element".into()));
-            }
-            Event::CData(_) | Event::GeneralRef(_) if depth == 0 => {
-                return Err(XmlError::Malformed("text outside the root element".into()));
-            }
-            // OSS never sends a DOCTYPE; refusing it removes any entity-expansion question.
-            Event::DocType(_) => {
-                return Err(XmlError::Malformed("DOCTYPE is not accepted".into()));
-            }
-            Event::Eof => break,
-            _ => {}
+/// One element of a parsed body: its qualified name, its text (entities, character references
+/// and CDATA resolved, surrounding whitespace trimmed) and its child elements in document order.
+#[derive(Debug, Default)]
+pub struct Element<'a> {
+    qname: &'a str,
+    text: String,
+    children: Vec<Element<'a>>,
+    /// Where CDATA content starts and ends in `text`: it is kept verbatim, whitespace and all.
+    cdata: Option<(usize, usize)>,
+}
+
+impl<'a> Element<'a> {
+    /// The local name: `ListPartsResult` for both `<ListPartsResult>` and `<oss:ListPartsResult>`.
+    pub fn name(&self) -> &'a str {
+        match self.qname.rfind(':') {
+            Some(i) => &self.qname[i + 1..],
+            None => self.qname,
         }
     }
-    if depth != 0 {
-        return Err(XmlError::Malformed("document is truncated".into()));
+
+    /// Trims the whitespace around the text (OSS pretty-prints its bodies), except CDATA.
+    fn finish(&mut self) {
+        let t = &self.text;
+        let mut start = t.len() - t.trim_start_matches(is_xml_space).len();
+        let mut end = t.trim_end_matches(is_xml_space).len();
+        if let Some((a, b)) = self.cdata {
+            start = start.min(a);
+            end = end.max(b);
+        }
+        if start >= end {
+            self.text.clear();
+        } else {
+            self.text.truncate(end);
+            self.text.drain(..start);
+        }
+    }
+}
+
+fn is_xml_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+fn malformed(at: usize, what: &str) -> XmlError {
+    XmlError::Malformed(format!("{what} (at byte {at})"))
+}
+
+/// Reads the whole document: one root element, balanced tags, nothing but whitespace, comments
+/// or processing instructions outside it. Returns the root element.
+fn read_document(s: &str) -> Result<Element<'_>, XmlError> {
+    let truncated = || XmlError::Malformed("document is truncated".into());
+    // Open elements, innermost last; a closed element moves into its parent's children.
+    let mut open: Vec<Element<'_>> = Vec::new();
+    let mut root: Option<Element<'_>> = None;
+    let mut pos = 0;
+    while pos < s.len() {
+        let rest = &s[pos..];
+        let text_len = rest.find('<').unwrap_or(rest.len());
+        if text_len > 0 {
+            let text = &rest[..text_len];
+            match open.last_mut() {
+                Some(el) => decode_text(text, pos, &mut el.text)?,
+                None if text.chars().all(is_xml_space) => {}
+                None => return Err(malformed(pos, "text outside the root element")),
+            }
+            pos += text_len;
+            continue;
+        }
+        // `rest` starts with '<'.
+        let (skip_to, end_len) = if rest.starts_with("<?") {
+            (rest.find("?>"), 2)
+        } else if rest.starts_with("<!--") {
+            (rest.find("-->"), 3)
+        } else if let Some(body) = rest.strip_prefix("<![CDATA[") {
+            let Some(el) = open.last_mut() else {
+                return Err(malformed(pos, "text outside the root element"));
+            };
+            let len = body.find("]]>").ok_or_else(truncated)?;
+            let start = el.text.len();
+            push_normalized(&body[..len], &mut el.text);
+            let end = el.text.len();
+            el.cdata = Some(el.cdata.map_or((start, end), |(a, _)| (a, end)));
+            pos += "<![CDATA[".len() + len + 3;
+            continue;
+        } else if rest.starts_with("<!DOCTYPE") {
+            // OSS never sends a DOCTYPE; refusing it removes any entity-expansion question.
+            return Err(XmlError::Malformed("DOCTYPE is not accepted".into()));
+        } else if rest.starts_with("<!") {
+            return Err(malformed(pos, "unknown markup `<!`"));
+        } else {
+            (None, 0)
+        };
+        if end_len > 0 {
+            pos += skip_to.ok_or_else(truncated)? + end_len;
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix("</") {
+            let name_len = name_len(after, pos + 2)?;
+            let qname = &after[..name_len];
+            let tail = after[name_len..].trim_start_matches(is_xml_space);
+            if tail.is_empty() {
+                return Err(truncated());
+            }
+            if !tail.starts_with('>') {
+                return Err(malformed(pos, "junk in an end tag"));
+            }
+            let Some(mut el) = open.pop() else {
+                return Err(malformed(pos, "unbalanced end tag"));
+            };
+            if el.qname != qname {
+                return Err(XmlError::Malformed(format!(
+                    "expected </{}>, found </{qname}> (at byte {pos})",
+                    el.qname
+                )));
+            }
+            el.finish();
+            pos = s.len() - tail.len() + 1;
+            close(el, &mut open, &mut root);
+            continue;
+        }
+        // A start tag: `<name attr="value" …>` or `<name …/>`.
+        let after = &rest[1..];
+        let name_len = name_len(after, pos + 1)?;
+        let qname = &after[..name_len];
+        let mut tail = &after[name_len..];
+        let empty = loop {
+            tail = tail.trim_start_matches(is_xml_space);
+            if let Some(t) = tail.strip_prefix('>') {
+                tail = t;
+                break false;
+            }
+            if let Some(t) = tail.strip_prefix("/>") {
+                tail = t;
+                break true;
+            }
+            if tail.is_empty() || tail == "/" {
+                return Err(truncated());
+            }
+            tail = skip_attribute(tail, s.len() - tail.len())?;
+        };
+        if open.is_empty() && root.is_some() {
+            return Err(malformed(pos, "more than one root element"));
+        }
+        if open.len() >= MAX_DEPTH {
+            return Err(malformed(pos, "elements nested too deeply"));
+        }
+        pos = s.len() - tail.len();
+        let el = Element {
+            qname,
+            ..Element::default()
+        };
+        if empty {
+            close(el, &mut open, &mut root);
+        } else {
+            open.push(el);
+        }
+    }
+    if !open.is_empty() {
+        return Err(truncated());
     }
     root.ok_or(XmlError::Empty)
 }
 
-fn local_name(qname: &[u8]) -> String {
-    let local = match qname.iter().rposition(|&b| b == b':') {
-        Some(i) => &qname[i + 1..],
-        None => qname,
-    };
-    String::from_utf8_lossy(local).into_owned()
+/// Moves a finished element into its parent, or makes it the root.
+fn close<'a>(el: Element<'a>, open: &mut [Element<'a>], root: &mut Option<Element<'a>>) {
+    match open.last_mut() {
+        Some(parent) => parent.children.push(el),
+        None => *root = Some(el),
+    }
 }
 
-/// True when the root's direct child `<EncodingType>` says `url`.
-fn url_encoded(text: &str) -> Result<bool, XmlError> {
-    #[derive(Deserialize)]
-    struct Probe {
-        #[serde(rename = "EncodingType", default)]
-        encoding_type: Option<String>,
+/// Length of the tag name at the start of `s` (`at` is its offset in the document, for errors).
+fn name_len(s: &str, at: usize) -> Result<usize, XmlError> {
+    let len = s
+        .find(|c: char| is_xml_space(c) || c == '>' || c == '/')
+        .ok_or_else(|| XmlError::Malformed("document is truncated".into()))?;
+    let name = &s[..len];
+    let bad_start = name.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.');
+    if name.is_empty() || bad_start || name.contains(['<', '&', '"', '\'', '=', '!', '?']) {
+        return Err(malformed(at, "invalid tag name"));
     }
-    // The document is already known to be well-formed; unknown fields are ignored.
-    let probe: Probe =
-        quick_xml::de::from_str(text).map_err(|e| XmlError::Malformed(e.to_string()))?;
-    Ok(probe
-        .encoding_type
-        .is_some_and(|e| e.trim().eq_ignore_ascii_case("url")))
+    Ok(len)
+}
+
+/// Skips one `name="value"` (or `'value'`) attribute; attributes carry nothing OSS bodies need.
+fn skip_attribute(s: &str, at: usize) -> Result<&str, XmlError> {
+    let truncated = || XmlError::Malformed("document is truncated".into());
+    let eq = s.find('=').ok_or_else(truncated)?;
+    let name = s[..eq].trim_end_matches(is_xml_space);
+    if name.is_empty() || name.contains(['<', '>', '/', '"', '\'', ' ', '\t', '\r', '\n']) {
+        return Err(malformed(at, "invalid attribute"));
+    }
+    let value = s[eq + 1..].trim_start_matches(is_xml_space);
+    let quote = value.chars().next().ok_or_else(truncated)?;
+    if quote != '"' && quote != '\'' {
+        return Err(malformed(at, "attribute value without quotes"));
+    }
+    let len = value[1..].find(quote).ok_or_else(truncated)?;
+    if value[1..1 + len].contains('<') {
+        return Err(malformed(at, "`<` in an attribute value"));
+    }
+    Ok(&value[len + 2..])
+}
+
+/// Appends character data with its references resolved and line ends normalized to `\n`.
+fn decode_text(text: &str, at: usize, out: &mut String) -> Result<(), XmlError> {
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        push_normalized(&rest[..amp], out);
+        let reference = &rest[amp + 1..];
+        let at = at + (text.len() - reference.len());
+        let semi = reference
+            .find(';')
+            .filter(|&i| i <= 10)
+            .ok_or_else(|| malformed(at, "unterminated entity reference"))?;
+        let c = match &reference[..semi] {
+            "lt" => '<',
+            "gt" => '>',
+            "amp" => '&',
+            "quot" => '"',
+            "apos" => '\'',
+            num => {
+                let code = match num.strip_prefix("#x") {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => num.strip_prefix('#').and_then(|d| d.parse().ok()),
+                };
+                match code.and_then(char::from_u32) {
+                    Some(c) if c != '\0' => c,
+                    _ if num.starts_with('#') => {
+                        return Err(malformed(at, "invalid character reference"))
+                    }
+                    _ => return Err(malformed(at, "unknown entity")),
+                }
+            }
+        };
+        out.push(c);
+        rest = &reference[semi + 1..];
+    }
+    push_normalized(rest, out);
+    Ok(())
+}
+
+/// Appends `s` with `\r\n` and lone `\r` turned into `\n`, as XML parsers must.
+fn push_normalized(s: &str, out: &mut String) {
+    let mut parts = s.split('\r');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for part in parts {
+        out.push('\n');
+        out.push_str(part.strip_prefix('\n').unwrap_or(part));
+    }
+}
+
+/// The fields of one element of a body, read by name. Errors name the body's root element.
+pub struct Fields<'e> {
+    root: &'static str,
+    element: &'e Element<'e>,
+}
+
+impl<'e> Fields<'e> {
+    fn shape(&self, reason: String) -> XmlError {
+        XmlError::Shape {
+            root: self.root,
+            reason,
+        }
+    }
+
+    /// The one child element called `name`, if present.
+    fn child(&self, name: &str) -> Result<Option<&'e Element<'e>>, XmlError> {
+        let mut found = None;
+        for c in self.element.children.iter().filter(|c| c.name() == name) {
+            if found.is_some() {
+                let parent = self.element.name();
+                return Err(self.shape(format!("<{parent}> has more than one <{name}>")));
+            }
+            found = Some(c);
+        }
+        Ok(found)
+    }
+
+    /// The text of the child `name`, if present.
+    pub fn opt(&self, name: &str) -> Result<Option<String>, XmlError> {
+        match self.child(name)? {
+            Some(c) if !c.children.is_empty() => {
+                Err(self.shape(format!("<{name}> holds elements where text belongs")))
+            }
+            found => Ok(found.map(|c| c.text.clone())),
+        }
+    }
+
+    /// The text of the child `name`, which must be present.
+    pub fn req(&self, name: &str) -> Result<String, XmlError> {
+        self.opt(name)?.ok_or_else(|| {
+            let parent = self.element.name();
+            self.shape(format!("<{parent}> has no <{name}>"))
+        })
+    }
+
+    /// The text of the child `name`, or `""` when absent.
+    pub fn or_empty(&self, name: &str) -> Result<String, XmlError> {
+        Ok(self.opt(name)?.unwrap_or_default())
+    }
+
+    fn number(&self, name: &str, text: &str, max: u64) -> Result<u64, XmlError> {
+        match text.parse::<u64>() {
+            Ok(n) if n <= max => Ok(n),
+            _ => Err(self.shape(format!("<{name}> is not a number up to {max}: \"{text}\""))),
+        }
+    }
+
+    /// A required number up to `max`.
+    pub fn req_number(&self, name: &str, max: u64) -> Result<u64, XmlError> {
+        let text = self.req(name)?;
+        self.number(name, &text, max)
+    }
+
+    /// An optional number; an empty element counts as absent, as OSS sends empty elements for
+    /// unset markers.
+    pub fn opt_number(&self, name: &str, max: u64) -> Result<Option<u64>, XmlError> {
+        match self.opt(name)? {
+            Some(text) if !text.is_empty() => self.number(name, &text, max).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// A marker such as `<NextPartNumberMarker>`: 0 when absent or empty.
+    pub fn marker(&self, name: &str) -> Result<u32, XmlError> {
+        let n = self.opt_number(name, u32::MAX.into())?.unwrap_or(0);
+        // `opt_number` checked the bound.
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    /// A `true`/`false` (or `1`/`0`) flag, false when absent.
+    pub fn flag(&self, name: &str) -> Result<bool, XmlError> {
+        match self.opt(name)?.as_deref() {
+            None | Some("false" | "0") => Ok(false),
+            Some("true" | "1") => Ok(true),
+            Some(other) => Err(self.shape(format!("<{name}> is not true or false: \"{other}\""))),
+        }
+    }
+
+    /// Every child called `name`, in document order.
+    pub fn list<'s>(&'s self, name: &'s str) -> impl Iterator<Item = Fields<'e>> + 's {
+        self.element
+            .children
+            .iter()
+            .filter(move |c| c.name() == name)
+            .map(|element| Fields {
+                root: self.root,
+                element,
+            })
+    }
+}
+
+/// Writes the elements of a body; text is escaped, everything else is OSS's fixed names.
+pub struct XmlWriter {
+    out: String,
+}
+
+impl XmlWriter {
+    pub fn open(&mut self, name: &str) {
+        let _ = write!(self.out, "<{name}>");
+    }
+
+    pub fn close(&mut self, name: &str) {
+        let _ = write!(self.out, "</{name}>");
+    }
+
+    /// `<name>text</name>`, escaping `&`, `<`, `>` and `\r` (which a parser would turn into
+    /// `\n`); quotes stay literal, as in OSS's ETags.
+    pub fn text(&mut self, name: &str, text: &str) {
+        self.open(name);
+        for c in text.chars() {
+            match c {
+                '&' => self.out.push_str("&amp;"),
+                '<' => self.out.push_str("&lt;"),
+                '>' => self.out.push_str("&gt;"),
+                '\r' => self.out.push_str("&#13;"),
+                c => self.out.push(c),
+            }
+        }
+        self.close(name);
+    }
+
+    /// The element when `text` is present, nothing otherwise.
+    pub fn opt(&mut self, name: &str, text: Option<&str>) {
+        if let Some(text) = text {
+            self.text(name, text);
+        }
+    }
+
+    pub fn number(&mut self, name: &str, n: u64) {
+        let _ = write!(self.out, "<{name}>{n}</{name}>");
+    }
+
+    pub fn flag(&mut self, name: &str, b: bool) {
+        self.text(name, if b { "true" } else { "false" });
+    }
 }
 
 /// Percent-decodes one field. Only `%XX` is decoded: OSS encodes a space as `%20` (go-v2's
@@ -217,45 +544,49 @@ pub fn url_encode(s: &str) -> String {
 }
 
 /// Response to `POST /<key>?uploads` (§4.1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename = "InitiateMultipartUploadResult")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InitiateMultipartUploadResult {
-    #[serde(rename = "Bucket")]
     pub bucket: String,
-    #[serde(rename = "Key")]
     pub key: String,
-    #[serde(rename = "UploadId")]
     pub upload_id: String,
-    #[serde(
-        rename = "EncodingType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub encoding_type: Option<String>,
 }
 
 impl OssXml for InitiateMultipartUploadResult {
     const ROOT: &'static str = "InitiateMultipartUploadResult";
+
+    fn read(f: &Fields<'_>) -> Result<Self, XmlError> {
+        Ok(Self {
+            bucket: f.req("Bucket")?,
+            key: f.req("Key")?,
+            upload_id: f.req("UploadId")?,
+            encoding_type: f.opt("EncodingType")?,
+        })
+    }
+
+    fn write(&self, w: &mut XmlWriter) {
+        w.text("Bucket", &self.bucket);
+        w.text("Key", &self.key);
+        w.text("UploadId", &self.upload_id);
+        w.opt("EncodingType", self.encoding_type.as_deref());
+    }
+
     fn decode_url_fields(&mut self) -> Result<(), XmlError> {
         url_decode(Self::ROOT, &mut self.key)
     }
 }
 
 /// One `<Part>` of the CompleteMultipartUpload request body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompletePart {
-    #[serde(rename = "PartNumber")]
     pub part_number: u32,
     /// Exactly as the UploadPart `ETag` header returned it, double quotes included (§4.3).
-    #[serde(rename = "ETag")]
     pub etag: String,
 }
 
 /// Request body of `POST /<key>?uploadId=…` (§4.3).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename = "CompleteMultipartUpload")]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CompleteMultipartUpload {
-    #[serde(rename = "Part", default)]
     pub parts: Vec<CompletePart>,
 }
 
@@ -265,7 +596,7 @@ impl CompleteMultipartUpload {
     pub fn new(parts: impl IntoIterator<Item = CompletePart>) -> Self {
         let mut parts: Vec<CompletePart> = parts.into_iter().collect();
         // Stable sort keeps input order among equal numbers, so "last given" is last in a run.
-        parts.sort_by_key(|p| p.part_number);
+        crate::sort::sort_by_key(&mut parts, |p| p.part_number);
         let mut out: Vec<CompletePart> = Vec::with_capacity(parts.len());
         for p in parts {
             match out.last_mut() {
@@ -279,163 +610,238 @@ impl CompleteMultipartUpload {
 
 impl OssXml for CompleteMultipartUpload {
     const ROOT: &'static str = "CompleteMultipartUpload";
+
+    fn read(f: &Fields<'_>) -> Result<Self, XmlError> {
+        let parts = f.list("Part").map(|p| {
+            Ok(CompletePart {
+                part_number: p.req_number("PartNumber", u32::MAX.into())? as u32,
+                etag: p.req("ETag")?,
+            })
+        });
+        Ok(Self {
+            parts: parts.collect::<Result<_, XmlError>>()?,
+        })
+    }
+
+    fn write(&self, w: &mut XmlWriter) {
+        for p in &self.parts {
+            w.open("Part");
+            w.number("PartNumber", p.part_number.into());
+            w.text("ETag", &p.etag);
+            w.close("Part");
+        }
+    }
 }
 
 /// Response body of a successful CompleteMultipartUpload without callback (§4.3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename = "CompleteMultipartUploadResult")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompleteMultipartUploadResult {
-    #[serde(
-        rename = "EncodingType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub encoding_type: Option<String>,
-    #[serde(rename = "Location", default)]
     pub location: String,
-    #[serde(rename = "Bucket")]
     pub bucket: String,
-    #[serde(rename = "Key")]
     pub key: String,
     /// Not the content MD5 for multipart objects (§4.3); use CRC-64 for integrity.
-    #[serde(rename = "ETag")]
     pub etag: String,
 }
 
 impl OssXml for CompleteMultipartUploadResult {
     const ROOT: &'static str = "CompleteMultipartUploadResult";
+
+    fn read(f: &Fields<'_>) -> Result<Self, XmlError> {
+        Ok(Self {
+            encoding_type: f.opt("EncodingType")?,
+            location: f.or_empty("Location")?,
+            bucket: f.req("Bucket")?,
+            key: f.req("Key")?,
+            etag: f.req("ETag")?,
+        })
+    }
+
+    fn write(&self, w: &mut XmlWriter) {
+        w.opt("EncodingType", self.encoding_type.as_deref());
+        w.text("Location", &self.location);
+        w.text("Bucket", &self.bucket);
+        w.text("Key", &self.key);
+        w.text("ETag", &self.etag);
+    }
+
     fn decode_url_fields(&mut self) -> Result<(), XmlError> {
         url_decode(Self::ROOT, &mut self.key)
     }
 }
 
 /// One uploaded part in a ListParts page (§4.4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
-    #[serde(rename = "PartNumber")]
     pub part_number: u32,
-    #[serde(rename = "LastModified", default)]
     pub last_modified: String,
-    #[serde(rename = "ETag")]
     pub etag: String,
     /// CRC-64/XZ of the part, decimal in the XML (§6.1); absent on very old parts or servers.
-    #[serde(
-        rename = "HashCrc64ecma",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_u64"
-    )]
     pub hash_crc64ecma: Option<u64>,
-    #[serde(rename = "Size")]
     pub size: u64,
 }
 
 /// Response to `GET /<key>?uploadId=…` (§4.4). Paginate while `is_truncated` with
 /// `part-number-marker = next_part_number_marker`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename = "ListPartsResult")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListPartsResult {
-    #[serde(
-        rename = "EncodingType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub encoding_type: Option<String>,
-    #[serde(rename = "Bucket")]
     pub bucket: String,
-    #[serde(rename = "Key")]
     pub key: String,
-    #[serde(rename = "UploadId")]
     pub upload_id: String,
-    #[serde(
-        rename = "StorageClass",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub storage_class: Option<String>,
-    #[serde(
-        rename = "PartNumberMarker",
-        default,
-        deserialize_with = "de::u32_or_empty"
-    )]
     pub part_number_marker: u32,
-    #[serde(
-        rename = "NextPartNumberMarker",
-        default,
-        deserialize_with = "de::u32_or_empty"
-    )]
     pub next_part_number_marker: u32,
-    #[serde(rename = "MaxParts", default, deserialize_with = "de::u32_or_empty")]
     pub max_parts: u32,
-    #[serde(rename = "IsTruncated", default)]
     pub is_truncated: bool,
-    #[serde(rename = "Part", default)]
     pub parts: Vec<Part>,
 }
 
 impl OssXml for ListPartsResult {
     const ROOT: &'static str = "ListPartsResult";
+
+    fn read(f: &Fields<'_>) -> Result<Self, XmlError> {
+        let parts = f.list("Part").map(|p| {
+            Ok(Part {
+                part_number: p.req_number("PartNumber", u32::MAX.into())? as u32,
+                last_modified: p.or_empty("LastModified")?,
+                etag: p.req("ETag")?,
+                hash_crc64ecma: p.opt_number("HashCrc64ecma", u64::MAX)?,
+                size: p.req_number("Size", u64::MAX)?,
+            })
+        });
+        Ok(Self {
+            encoding_type: f.opt("EncodingType")?,
+            bucket: f.req("Bucket")?,
+            key: f.req("Key")?,
+            upload_id: f.req("UploadId")?,
+            storage_class: f.opt("StorageClass")?,
+            part_number_marker: f.marker("PartNumberMarker")?,
+            next_part_number_marker: f.marker("NextPartNumberMarker")?,
+            max_parts: f.marker("MaxParts")?,
+            is_truncated: f.flag("IsTruncated")?,
+            parts: parts.collect::<Result<_, XmlError>>()?,
+        })
+    }
+
+    fn write(&self, w: &mut XmlWriter) {
+        w.opt("EncodingType", self.encoding_type.as_deref());
+        w.text("Bucket", &self.bucket);
+        w.text("Key", &self.key);
+        w.text("UploadId", &self.upload_id);
+        w.opt("StorageClass", self.storage_class.as_deref());
+        w.number("PartNumberMarker", self.part_number_marker.into());
+        w.number("NextPartNumberMarker", self.next_part_number_marker.into());
+        w.number("MaxParts", self.max_parts.into());
+        w.flag("IsTruncated", self.is_truncated);
+        for p in &self.parts {
+            w.open("Part");
+            w.number("PartNumber", p.part_number.into());
+            w.text("LastModified", &p.last_modified);
+            w.text("ETag", &p.etag);
+            if let Some(crc) = p.hash_crc64ecma {
+                w.number("HashCrc64ecma", crc);
+            }
+            w.number("Size", p.size);
+            w.close("Part");
+        }
+    }
+
     fn decode_url_fields(&mut self) -> Result<(), XmlError> {
         url_decode(Self::ROOT, &mut self.key)
     }
 }
 
 /// One in-progress multipart upload in a ListMultipartUploads page (§4.6).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upload {
-    #[serde(rename = "Key")]
     pub key: String,
-    #[serde(rename = "UploadId")]
     pub upload_id: String,
     /// ISO 8601, e.g. `2012-02-23T04:18:23.000Z`; see [`parse_oss_time_ms`].
-    #[serde(rename = "Initiated", default)]
     pub initiated: String,
 }
 
 /// One `<CommonPrefixes>` entry when a delimiter was given.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommonPrefix {
-    #[serde(rename = "Prefix")]
     pub prefix: String,
 }
 
 /// Response to `GET /?uploads` (§4.6). Paginate with `key-marker = next_key_marker` and
 /// `upload-id-marker = next_upload_id_marker`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename = "ListMultipartUploadsResult")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListMultipartUploadsResult {
-    #[serde(
-        rename = "EncodingType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub encoding_type: Option<String>,
-    #[serde(rename = "Bucket")]
     pub bucket: String,
-    #[serde(rename = "KeyMarker", default)]
     pub key_marker: String,
-    #[serde(rename = "UploadIdMarker", default)]
     pub upload_id_marker: String,
-    #[serde(rename = "NextKeyMarker", default)]
     pub next_key_marker: String,
-    #[serde(rename = "NextUploadIdMarker", default)]
     pub next_upload_id_marker: String,
-    #[serde(rename = "Delimiter", default)]
     pub delimiter: String,
-    #[serde(rename = "Prefix", default)]
     pub prefix: String,
-    #[serde(rename = "MaxUploads", default, deserialize_with = "de::u32_or_empty")]
     pub max_uploads: u32,
-    #[serde(rename = "IsTruncated", default)]
     pub is_truncated: bool,
-    #[serde(rename = "Upload", default)]
     pub uploads: Vec<Upload>,
-    #[serde(rename = "CommonPrefixes", default)]
     pub common_prefixes: Vec<CommonPrefix>,
 }
 
 impl OssXml for ListMultipartUploadsResult {
     const ROOT: &'static str = "ListMultipartUploadsResult";
+
+    fn read(f: &Fields<'_>) -> Result<Self, XmlError> {
+        let uploads = f.list("Upload").map(|u| {
+            Ok(Upload {
+                key: u.req("Key")?,
+                upload_id: u.req("UploadId")?,
+                initiated: u.or_empty("Initiated")?,
+            })
+        });
+        let prefixes = f.list("CommonPrefixes").map(|p| {
+            Ok(CommonPrefix {
+                prefix: p.req("Prefix")?,
+            })
+        });
+        Ok(Self {
+            encoding_type: f.opt("EncodingType")?,
+            bucket: f.req("Bucket")?,
+            key_marker: f.or_empty("KeyMarker")?,
+            upload_id_marker: f.or_empty("UploadIdMarker")?,
+            next_key_marker: f.or_empty("NextKeyMarker")?,
+            next_upload_id_marker: f.or_empty("NextUploadIdMarker")?,
+            delimiter: f.or_empty("Delimiter")?,
+            prefix: f.or_empty("Prefix")?,
+            max_uploads: f.marker("MaxUploads")?,
+            is_truncated: f.flag("IsTruncated")?,
+            uploads: uploads.collect::<Result<_, XmlError>>()?,
+            common_prefixes: prefixes.collect::<Result<_, XmlError>>()?,
+        })
+    }
+
+    fn write(&self, w: &mut XmlWriter) {
+        w.opt("EncodingType", self.encoding_type.as_deref());
+        w.text("Bucket", &self.bucket);
+        w.text("KeyMarker", &self.key_marker);
+        w.text("UploadIdMarker", &self.upload_id_marker);
+        w.text("NextKeyMarker", &self.next_key_marker);
+        w.text("NextUploadIdMarker", &self.next_upload_id_marker);
+        w.text("Delimiter", &self.delimiter);
+        w.text("Prefix", &self.prefix);
+        w.number("MaxUploads", self.max_uploads.into());
+        w.flag("IsTruncated", self.is_truncated);
+        for u in &self.uploads {
+            w.open("Upload");
+            w.text("Key", &u.key);
+            w.text("UploadId", &u.upload_id);
+            w.text("Initiated", &u.initiated);
+            w.close("Upload");
+        }
+        for p in &self.common_prefixes {
+            w.open("CommonPrefixes");
+            w.text("Prefix", &p.prefix);
+            w.close("CommonPrefixes");
+        }
+    }
+
     fn decode_url_fields(&mut self) -> Result<(), XmlError> {
         let root = Self::ROOT;
         url_decode(root, &mut self.key_marker)?;
@@ -457,100 +863,30 @@ impl OssXml for ListMultipartUploadsResult {
 ///
 /// `Debug` leaves out `StringToSign`/`StringToSignBytes`: with V1 and STS the string to sign
 /// contains the security token, which must never reach a log.
-#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename = "Error")]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct OssErrorBody {
-    #[serde(rename = "Code")]
     pub code: String,
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    #[serde(rename = "RequestId", default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    #[serde(rename = "HostId", default, skip_serializing_if = "Option::is_none")]
     pub host_id: Option<String>,
     /// Detailed error code such as `0002-00000504`; also sent as the `x-oss-ec` header.
-    #[serde(rename = "EC", default, skip_serializing_if = "Option::is_none")]
     pub ec: Option<String>,
-    #[serde(
-        rename = "RecommendDoc",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub recommend_doc: Option<String>,
     /// Server clock, ISO 8601, on `RequestTimeTooSkewed` (§5.3); see [`Self::server_time_ms`].
-    #[serde(
-        rename = "ServerTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub server_time: Option<String>,
-    #[serde(
-        rename = "RequestTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub request_time: Option<String>,
-    #[serde(
-        rename = "MaxAllowedSkewMilliseconds",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_u64"
-    )]
     pub max_allowed_skew_milliseconds: Option<u64>,
     /// The server's string to sign on `SignatureDoesNotMatch`; for debugging only.
-    #[serde(
-        rename = "StringToSign",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub string_to_sign: Option<String>,
-    #[serde(
-        rename = "StringToSignBytes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub string_to_sign_bytes: Option<String>,
-    #[serde(
-        rename = "CanonicalRequest",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub canonical_request: Option<String>,
-    #[serde(
-        rename = "SignatureProvided",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub signature_provided: Option<String>,
-    #[serde(
-        rename = "OSSAccessKeyId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub oss_access_key_id: Option<String>,
-    #[serde(rename = "Condition", default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
-    #[serde(
-        rename = "ArgumentName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub argument_name: Option<String>,
-    #[serde(
-        rename = "ArgumentValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub argument_value: Option<String>,
-    #[serde(
-        rename = "PartNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub part_number: Option<String>,
-    #[serde(rename = "UploadId", default, skip_serializing_if = "Option::is_none")]
     pub upload_id: Option<String>,
-    #[serde(rename = "Bucket", default, skip_serializing_if = "Option::is_none")]
     pub bucket: Option<String>,
 }
 
@@ -567,6 +903,30 @@ impl OssErrorBody {
     /// `<ServerTime>` as unix milliseconds, when present and well-formed (§5.3).
     pub fn server_time_ms(&self) -> Option<u64> {
         self.server_time.as_deref().and_then(parse_oss_time_ms)
+    }
+
+    /// The optional text elements after `<Code>` and `<Message>`, by OSS name, in OSS's order
+    /// (`<MaxAllowedSkewMilliseconds>`, a number, is read and written on its own).
+    fn texts(&mut self) -> [(&'static str, &mut Option<String>); 17] {
+        [
+            ("RequestId", &mut self.request_id),
+            ("HostId", &mut self.host_id),
+            ("EC", &mut self.ec),
+            ("RecommendDoc", &mut self.recommend_doc),
+            ("ServerTime", &mut self.server_time),
+            ("RequestTime", &mut self.request_time),
+            ("StringToSign", &mut self.string_to_sign),
+            ("StringToSignBytes", &mut self.string_to_sign_bytes),
+            ("CanonicalRequest", &mut self.canonical_request),
+            ("SignatureProvided", &mut self.signature_provided),
+            ("OSSAccessKeyId", &mut self.oss_access_key_id),
+            ("Condition", &mut self.condition),
+            ("ArgumentName", &mut self.argument_name),
+            ("ArgumentValue", &mut self.argument_value),
+            ("PartNumber", &mut self.part_number),
+            ("UploadId", &mut self.upload_id),
+            ("Bucket", &mut self.bucket),
+        ]
     }
 }
 
@@ -591,6 +951,31 @@ impl std::fmt::Debug for OssErrorBody {
 
 impl OssXml for OssErrorBody {
     const ROOT: &'static str = "Error";
+
+    fn read(f: &Fields<'_>) -> Result<Self, XmlError> {
+        let mut body = Self {
+            code: f.req("Code")?,
+            message: f.opt("Message")?,
+            max_allowed_skew_milliseconds: f.opt_number("MaxAllowedSkewMilliseconds", u64::MAX)?,
+            ..Self::default()
+        };
+        for (name, slot) in body.texts() {
+            *slot = f.opt(name)?;
+        }
+        Ok(body)
+    }
+
+    fn write(&self, w: &mut XmlWriter) {
+        w.text("Code", &self.code);
+        w.opt("Message", self.message.as_deref());
+        // `texts` lends the fields mutably; a clone keeps `write` on `&self`.
+        for (name, text) in self.clone().texts() {
+            w.opt(name, text.as_deref());
+        }
+        if let Some(ms) = self.max_allowed_skew_milliseconds {
+            w.number("MaxAllowedSkewMilliseconds", ms);
+        }
+    }
 }
 
 /// Parses OSS's ISO 8601 UTC times (`2022-09-04T08:11:37.000Z`, with or without fraction) into
@@ -642,27 +1027,4 @@ pub fn parse_oss_time_ms(s: &str) -> Option<u64> {
     let days = (era * 146_097 + doe).checked_sub(719_468)?;
     let secs = days * 86_400 + hour * 3600 + min * 60 + sec;
     secs.checked_mul(1000)?.checked_add(frac_ms)
-}
-
-/// Lenient number readers: OSS (and some compatible servers) send empty elements for unset
-/// markers, which a plain `u32` would reject.
-mod de {
-    use serde::{Deserialize, Deserializer};
-
-    pub fn u32_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-        let s = String::deserialize(d)?;
-        let s = s.trim();
-        if s.is_empty() {
-            return Ok(0);
-        }
-        s.parse().map_err(serde::de::Error::custom)
-    }
-
-    pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-        let s = Option::<String>::deserialize(d)?;
-        match s.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(v) => v.parse().map(Some).map_err(serde::de::Error::custom),
-        }
-    }
 }

@@ -1,14 +1,13 @@
 //! Checkpoint record: round trip, agreement with serde_json, every one-character damage
 //! detected, foreign/unknown/inconsistent records refused, no secret field, file sampling.
 
-use std::collections::BTreeMap;
-
 use oss_resumable_core::checkpoint::{
     sample_crc, sample_ranges, Checkpoint, CheckpointError, FileIdentity, ObjectOptions, PartHint,
     CHECKPOINT_MAGIC, SAMPLE_LEN,
 };
 use oss_resumable_core::crc64::crc64;
 use oss_resumable_core::plan::MIN_PART_SIZE;
+use oss_resumable_core::vecmap::VecMap;
 use proptest::prelude::*;
 
 const ENDPOINT: &str = "https://oss-cn-hangzhou.aliyuncs.com";
@@ -25,10 +24,10 @@ fn file() -> FileIdentity {
 }
 
 fn options() -> ObjectOptions {
-    let mut meta = BTreeMap::new();
+    let mut meta = VecMap::new();
     meta.insert("owner".to_string(), "ada\\lovelace".to_string());
     meta.insert("token-count".to_string(), "3".to_string());
-    let mut headers = BTreeMap::new();
+    let mut headers = VecMap::new();
     headers.insert("Cache-Control".to_string(), "no-cache".to_string());
     ObjectOptions {
         content_type: Some("video/mp4".into()),

@@ -570,3 +570,204 @@ fn deeply_nested_bodies_are_refused_up_front() {
     let ok = "<Error><Code>X</Code><Detail><A><B><C>1</C></B></A></Detail></Error>";
     assert_eq!(parse::<OssErrorBody>(ok.as_bytes()).unwrap().code, "X");
 }
+
+// What a hand-written parser most easily gets wrong (the module has no XML crate under it).
+
+#[test]
+fn entities_character_references_and_cdata_are_resolved() {
+    let body = r#"<?xml version="1.0"?>
+<InitiateMultipartUploadResult>
+  <Bucket>a&amp;b&lt;c&gt;d&quot;e&apos;f</Bucket>
+  <Key>&#x4E2D;&#25991;&#x1F600;<![CDATA[ <raw> & ]]>tail</Key>
+  <UploadId><![CDATA[  spaced  ]]></UploadId>
+</InitiateMultipartUploadResult>"#;
+    let r: InitiateMultipartUploadResult = parse(body.as_bytes()).unwrap();
+    assert_eq!(r.bucket, "a&b<c>d\"e'f");
+    assert_eq!(r.key, "中文😀 <raw> & tail");
+    // CDATA is content: its whitespace is kept, unlike the indentation around elements.
+    assert_eq!(r.upload_id, "  spaced  ");
+    for bad in [
+        "&bogus;",
+        "&#0;",
+        "&#xD800;",
+        "&#x110000;",
+        "&#xZZ;",
+        "&amp",
+        "& b",
+    ] {
+        let body = format!("<Error><Code>a{bad}</Code></Error>");
+        assert!(
+            matches!(
+                parse::<OssErrorBody>(body.as_bytes()),
+                Err(XmlError::Malformed(_))
+            ),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn line_ends_are_normalized_and_carriage_returns_round_trip() {
+    let e: OssErrorBody =
+        parse(b"<Error>\r\n<Code>C</Code><Message>a\r\nb\rc</Message></Error>").unwrap();
+    assert_eq!(e.message.as_deref(), Some("a\nb\nc"));
+    let e = OssErrorBody::new("C", "one\r\ntwo");
+    assert_eq!(parse::<OssErrorBody>(to_xml(&e).as_bytes()).unwrap(), e);
+}
+
+#[test]
+fn attributes_namespaces_comments_and_prefixes_are_accepted() {
+    let body = r#"<?xml version='1.0' encoding='UTF-8'?>
+<!-- a proxy's comment -->
+<oss:Error xmlns:oss="http://doc.oss-cn-hangzhou.aliyuncs.com" note='a > b' other = "x">
+  <?pi inside?>
+  <oss:Code lang="en">NoSuchUpload</oss:Code><!-- between -->
+  <Message>gone</Message >
+</oss:Error>
+<!-- after -->
+"#;
+    let e: OssErrorBody = parse(body.as_bytes()).unwrap();
+    assert_eq!(e.code, "NoSuchUpload");
+    assert_eq!(e.message.as_deref(), Some("gone"));
+}
+
+#[test]
+fn unknown_elements_are_ignored_at_any_depth() {
+    let body = LIST_PARTS.replace(
+        "<IsTruncated>",
+        "<Owner><ID>1</ID><DisplayName><Deeper>x</Deeper></DisplayName></Owner><Empty/><IsTruncated>",
+    );
+    let r: ListPartsResult = parse(body.as_bytes()).unwrap();
+    assert_eq!(r, parse::<ListPartsResult>(LIST_PARTS.as_bytes()).unwrap());
+    let body = LIST_PARTS.replace(
+        "<Size>1024</Size>",
+        "<Size>1024</Size><Future><A/></Future>",
+    );
+    assert_eq!(
+        parse::<ListPartsResult>(body.as_bytes()).unwrap().parts[2].size,
+        1024
+    );
+}
+
+#[test]
+fn shape_errors_say_what_is_missing_or_wrong() {
+    let reason = |body: &str| match parse::<ListPartsResult>(body.as_bytes()) {
+        Err(XmlError::Shape { root, reason }) => {
+            assert_eq!(root, "ListPartsResult");
+            reason
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        reason(&LIST_PARTS.replace("<UploadId>0004B999EF5A239BB9138C6227D69F95</UploadId>", "")),
+        "<ListPartsResult> has no <UploadId>"
+    );
+    assert_eq!(
+        reason(&LIST_PARTS.replace("<Size>1024</Size>", "")),
+        "<Part> has no <Size>"
+    );
+    assert_eq!(
+        reason(&LIST_PARTS.replace("<Size>1024</Size>", "<Size>1k</Size>")),
+        "<Size> is not a number up to 18446744073709551615: \"1k\""
+    );
+    assert_eq!(
+        reason(&LIST_PARTS.replace(
+            "<PartNumber>5</PartNumber>",
+            "<PartNumber>4294967296</PartNumber>"
+        )),
+        "<PartNumber> is not a number up to 4294967295: \"4294967296\""
+    );
+    assert_eq!(
+        reason(&LIST_PARTS.replace("<IsTruncated>false", "<IsTruncated>maybe")),
+        "<IsTruncated> is not true or false: \"maybe\""
+    );
+    assert_eq!(
+        reason(&LIST_PARTS.replace("<Bucket>", "<Bucket>x</Bucket><Bucket>")),
+        "<ListPartsResult> has more than one <Bucket>"
+    );
+    assert_eq!(
+        reason(&LIST_PARTS.replace("<Key>multipart.data</Key>", "<Key><a>k</a></Key>")),
+        "<Key> holds elements where text belongs"
+    );
+    let msg = XmlError::Shape {
+        root: "Error",
+        reason: "<Error> has no <Code>".into(),
+    }
+    .to_string();
+    assert_eq!(msg, "XML body does not fit <Error>: <Error> has no <Code>");
+}
+
+#[test]
+fn malformed_bodies_say_where() {
+    let err = parse::<OssErrorBody>(b"<Error><Code>X</Cod></Error>").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "XML body is malformed: expected </Code>, found </Cod> (at byte 14)"
+    );
+    for (body, why) in [
+        (&b"<Error><Code>X</Code>"[..], "document is truncated"),
+        (
+            b"<Error><Code>X</Code></Error></Error>",
+            "unbalanced end tag",
+        ),
+        (
+            b"<Error><Code>X</Code></Error><Error/>",
+            "more than one root element",
+        ),
+        (
+            b"x<Error><Code>X</Code></Error>",
+            "text outside the root element",
+        ),
+        (
+            b"<![CDATA[x]]><Error><Code>X</Code></Error>",
+            "text outside the root element",
+        ),
+        (b"<1Error><Code>X</Code></1Error>", "invalid tag name"),
+        (
+            b"<Error a=b><Code>X</Code></Error>",
+            "attribute value without quotes",
+        ),
+        (
+            b"<Error a=\"<\"><Code>X</Code></Error>",
+            "`<` in an attribute value",
+        ),
+        (
+            b"<Error><!ELEMENT x><Code>X</Code></Error>",
+            "unknown markup `<!`",
+        ),
+        (b"<Error><Code>X</Code></Error junk>", "junk in an end tag"),
+    ] {
+        match parse::<OssErrorBody>(body) {
+            Err(XmlError::Malformed(m)) => assert!(m.starts_with(why), "{m} / {why}"),
+            other => panic!("{:?}: {other:?}", String::from_utf8_lossy(body)),
+        }
+    }
+}
+
+#[test]
+fn written_text_is_escaped_and_reads_back() {
+    let key = "a<b>&c\"d'e]]>f &amp; \u{1F600}";
+    let body = InitiateMultipartUploadResult {
+        bucket: "b".into(),
+        key: key.into(),
+        upload_id: "u".into(),
+        encoding_type: None,
+    };
+    let xml = to_xml(&body);
+    assert!(
+        xml.contains("<Key>a&lt;b&gt;&amp;c\"d'e]]&gt;f &amp;amp; \u{1F600}</Key>"),
+        "{xml}"
+    );
+    assert_eq!(
+        parse::<InitiateMultipartUploadResult>(xml.as_bytes()).unwrap(),
+        body
+    );
+}
+
+#[test]
+fn a_byte_order_mark_and_an_empty_root_are_accepted() {
+    let mut body = "\u{FEFF}".as_bytes().to_vec();
+    body.extend_from_slice(b"<CompleteMultipartUpload/>");
+    let parsed: CompleteMultipartUpload = parse(&body).unwrap();
+    assert!(parsed.parts.is_empty());
+}
