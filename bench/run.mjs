@@ -276,6 +276,11 @@ async function resumeBench(browser, env, mib, trial) {
       partsReused: r.partsReused,
       reloadToFirstPartMs: t(firstPart) - reloadAt,
       reloadToReadyMs: readyAt - reloadAt,
+      // Where the reload's time goes: until the new document's navigation started (the old
+      // page's teardown and the request), its DOMContentLoaded, the library loaded and set up.
+      reloadToNavigationStartMs: round(r.navigationStart - reloadAt, 1),
+      navigationToDomContentLoadedMs: round(r.domContentLoadedMs, 1),
+      navigationToLibraryReadyMs: round(r.readyAtMs, 1),
       harnessFileSetMs: fileSetAt - readyAt,
       uploadCallToFirstPartMs: round(t(firstPart) - r.calledAt, 1),
       uploadCallToListPartsMs: round(t(listParts) - r.calledAt, 1),

@@ -49,7 +49,11 @@ async function load() {
   }
 }
 
-window.benchReady = load().then(() => true);
+let readyAtMs = null; // when the library was loaded and initialised, ms after navigation start
+window.benchReady = load().then(() => {
+  readyAtMs = performance.now();
+  return true;
+});
 
 function theFile() {
   const input = document.getElementById("file");
@@ -244,6 +248,8 @@ window.bench = {
     return {
       calledAt,
       navigationStart: performance.timeOrigin,
+      readyAtMs,
+      domContentLoadedMs: performance.getEntriesByType("navigation")[0]?.domContentLoadedEventEnd ?? null,
       resumed: r.resumed,
       partsReused: r.partsReused,
       crc64: r.crc64,
