@@ -3,6 +3,8 @@
 //   1. imported from a webpack 5 app: the widget (www/dist), file chosen through its file input;
 //   2. a plain <script type="module"> page with no bundler (an import map names the package);
 //   3. a dedicated module Web Worker.
+// Plus the plain page under a Content-Security-Policy that forbids workers: the hashing worker is
+// refused and the main thread hashes instead.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -76,6 +78,31 @@ test("plain <script type=module> page, no bundler", async () => {
   await assertOnServer("setups/plain.bin", file);
   await screenshot(page, "package-plain-page");
   assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a page whose Content-Security-Policy forbids workers: parts are hashed on the main thread", async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  const file = writeTestFile(env.tmp, "csp-page.bin", 700 * KIB + 9);
+  // The plain page again, with a policy that blocks the hashing worker's blob: script.
+  await page.goto(`${env.url}/pages/plain.html?csp=${encodeURIComponent("worker-src 'none'")}`);
+  await page.waitForSelector('#out[data-state="ready"]', { timeout: 20000 });
+  await page.evaluate(() => {
+    window.violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+  });
+  const result = await page.evaluate(([url, size]) => window.runUpload(url, "setups/csp.bin", size), [
+    `/files/${file.name}`,
+    256 * KIB,
+  ]);
+  assert.equal(result.size, file.size);
+  assert.equal(result.crc64, file.crc64);
+  await assertOnServer("setups/csp.bin", file);
+  // The worker really was refused (so the main thread did the hashing), and nothing else failed.
+  const violations = await page.evaluate(() => window.violations);
+  assert.ok(violations.some((v) => v.startsWith("worker-src blob")), `a worker-src violation: ${violations}`);
+  assert.deepEqual(errors.filter((e) => !e.includes("Content Security Policy")), []);
   await page.close();
 });
 
