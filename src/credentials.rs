@@ -51,15 +51,8 @@ impl CredentialSource {
                 let existing = in_flight.borrow().clone();
                 let promise = match existing {
                     Some(p) => p,
-                    None => {
-                        let returned = function
-                            .call0(&JsValue::UNDEFINED)
-                            .map_err(|e| provider_failed(&describe_js_error(&e)))?;
-                        // A provider may return the object itself instead of a promise.
-                        let p = Promise::resolve(&returned);
-                        *in_flight.borrow_mut() = Some(p.clone());
-                        p
-                    }
+                    None => call_provider(function, in_flight)
+                        .map_err(|e| provider_failed(&describe_js_error(&e)))?,
                 };
                 let answer = JsFuture::from(promise).await;
                 in_flight.borrow_mut().take();
@@ -68,9 +61,7 @@ impl CredentialSource {
             }
         }
     }
-}
 
-impl CredentialSource {
     /// Calls the provider now, without waiting for its answer, so that its round trip overlaps
     /// the work an upload does before it needs credentials; the next [`get`](Self::get) awaits
     /// the same call. Returns the call for [`forget_prefetch`](Self::forget_prefetch).
@@ -86,13 +77,11 @@ impl CredentialSource {
             return None;
         }
         // A provider that throws here throws again when `get` calls it, and reports then.
-        let returned = function.call0(&JsValue::UNDEFINED).ok()?;
-        let promise = Promise::resolve(&returned);
+        let promise = call_provider(function, in_flight).ok()?;
         // Marks a rejection as handled: `get` reports it, or nobody needs it.
         NOOP.with(|noop| {
             let _ = promise.catch(noop);
         });
-        *in_flight.borrow_mut() = Some(promise.clone());
         Some(promise)
     }
 
@@ -109,6 +98,18 @@ impl CredentialSource {
             }
         }
     }
+}
+
+/// Calls the provider and records the call as the one in flight.
+fn call_provider(
+    function: &Function,
+    in_flight: &RefCell<Option<Promise>>,
+) -> Result<Promise, JsValue> {
+    let returned = function.call0(&JsValue::UNDEFINED)?;
+    // A provider may return the object itself instead of a promise.
+    let promise = Promise::resolve(&returned);
+    *in_flight.borrow_mut() = Some(promise.clone());
+    Ok(promise)
 }
 
 thread_local! {

@@ -136,7 +136,9 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
 
     // Whether the store holds this upload's id already (see SaveCheckpoint below).
     let mut checkpoint_stored = run.resumed_from_checkpoint;
-    let mut saves = Vec::new();
+    // A save put off until this batch's requests are sent; each save is the whole checkpoint, so
+    // only the newest of a batch needs writing.
+    let mut deferred_save: Option<Checkpoint> = None;
 
     loop {
         // 1. Perform everything the machine wants done now.
@@ -183,7 +185,7 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                     // A later save (a part is done): written after this batch's requests are on
                     // their way, so the next part does not wait for IndexedDB (a few ms per part,
                     // every part). Writes still land in order.
-                    saves.push(checkpoint);
+                    deferred_save = Some(checkpoint);
                 }
                 Action::SaveCheckpoint(checkpoint) => {
                     // The first save of a new upload (its upload id) is awaited before any part
@@ -193,11 +195,9 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                     checkpoint_stored = true;
                 }
                 Action::DeleteCheckpoint { id } => {
-                    // Awaited in place (after any pending save) so that a completed upload's
-                    // checkpoint is gone before the upload's promise resolves.
-                    for checkpoint in saves.drain(..) {
-                        save_checkpoint(&run.store, &checkpoint).await;
-                    }
+                    // Awaited in place so that a completed upload's checkpoint is gone before
+                    // the upload's promise resolves; a save put off before it is moot.
+                    deferred_save = None;
                     if let Err(e) = run.store.delete(&id).await {
                         warn_once(&format!("oss-resumable: cannot delete a checkpoint ({e})"));
                     }
@@ -205,7 +205,7 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
             }
         }
 
-        for checkpoint in saves.drain(..) {
+        if let Some(checkpoint) = deferred_save.take() {
             save_checkpoint(&run.store, &checkpoint).await;
         }
 

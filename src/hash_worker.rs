@@ -33,7 +33,7 @@ pub enum WorkerHash {
 // hashing is ten times faster than an upload, so a queue of three parts is never the bottleneck.
 const SOURCE = `"use strict";
 const CHUNK = 1 << 20;
-let wasm = null, ptr = 0, buffer = null, broken = null, queue = Promise.resolve();
+let wasm = null, ptr = 0, buffer = null, queue = Promise.resolve();
 function instantiate(module) {
   const imports = {};
   for (const i of WebAssembly.Module.imports(module)) {
@@ -64,16 +64,15 @@ async function hash(blob, start, end) {
 }
 onmessage = ({ data }) => {
   if (data.module) {
-    try { instantiate(data.module); } catch (e) { broken = String(e); postMessage({ fallback: broken }); }
+    try { instantiate(data.module); } catch (e) { postMessage({ fallback: String(e) }); }
     return;
   }
   queue = queue.then(async () => {
-    if (broken) return postMessage({ id: data.id, fallback: broken });
     try {
       postMessage({ id: data.id, ...(await hash(data.blob, data.start, data.end)) });
     } catch (e) {
       // A DOMException is the browser refusing the file; anything else is this worker's
-      // trouble, and the main thread hashes the range instead.
+      // trouble (a module it could not instantiate, say), and the main thread hashes instead.
       postMessage(e instanceof DOMException
         ? { id: data.id, error: e.name + ": " + e.message }
         : { id: data.id, fallback: String(e) });
