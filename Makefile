@@ -32,9 +32,10 @@ test-devserver: setup
 	$(ENV) cargo test -p oss-devserver
 
 # Starts oss-devserver on a free loopback port, passes its URL to the browser tests at compile
-# time (OSS_DEVSERVER_URL), runs them in headless Chromium, and stops the server either way.
+# time (OSS_DEVSERVER_URL), runs them in Chromium, Firefox and WebKit one after the other
+# (BROWSERS=chromium,firefox to choose), and stops the server either way.
 test-browser: setup
-	$(ENV) WASM_BINDGEN_TEST_TIMEOUT=120 scripts/with-devserver.sh cargo test -p oss-resumable $(WASM)
+	$(ENV) scripts/with-devserver.sh scripts/test-browsers.sh
 
 ## make package: the npm package in pkg/ (release build, --target web, wasm-opt from npm's
 ## binaryen 132, entry point + package.json + README + licenses, checked with `npm pack`).

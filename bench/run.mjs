@@ -16,6 +16,8 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { Browser } from "./lib/cdp.mjs";
+import { startWebDriver, webdriverEngines } from "../scripts/webdriver.mjs";
+import { By } from "selenium-webdriver";
 import { renderMarkdown, renderSvg } from "./lib/report.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -38,6 +40,9 @@ const cfg = {
   out: path.resolve(opt("out", smoke ? path.join(tmp, "smoke") : path.join(root, "bench", "results"))),
   // In the rotation, in this order, every round.
   variants: (opt("variants", "A,O,B,C,O-def") || "").split(","),
+  // Firefox and WebKit (over WebDriver): A and O paired per round on a smaller file.
+  engines: opt("engines", webdriverEngines().join(",")).split(",").filter(Boolean),
+  engineMib: Number(opt("engine-mib", smoke ? 64 : 256)),
 };
 
 const VARIANTS = {
@@ -214,6 +219,67 @@ async function runOne(browser, env, variant, mib, roundNo) {
     throw e;
   } finally {
     await page.close();
+  }
+}
+
+// ---- Firefox and WebKit -------------------------------------------------------------------------
+/// Throughput per engine: A (the raw-XHR ceiling) and O (oss-resumable, 8 MiB × 3) alternated
+/// round by round in the same browser, each in a fresh page, the file set through WebDriver. Only
+/// what every engine can measure: time, the 10 ms timer's worst lateness (main-thread stalls),
+/// and how many progress events reached the page.
+async function engineBench(env, engine) {
+  const file = ensureFile(cfg.engineMib);
+  const browser = await startWebDriver(engine);
+  const { driver } = browser;
+  const runs = [];
+  try {
+    const caps = await driver.getCapabilities();
+    const product = `${caps.get("browserName")} ${caps.get("browserVersion")}`;
+    for (let r = 1; r <= cfg.rounds; r++) {
+      for (const v of ["A", "O"]) {
+        const q = new URLSearchParams({ v, server: env.server.url, bucket: env.server.bucket, region: env.server.region });
+        await driver.get(`${env.origin}/index.html?${q}`);
+        await driver.executeScript("return window.benchReady;");
+        await driver.findElement(By.id("file")).sendKeys(file);
+        const key = `bench/${engine}/${v}/${cfg.engineMib}m-r${r}-${Date.now()}`;
+        const spec = { key, partSize: cfg.partSize, parallel: cfg.parallel };
+        const res = await driver.executeScript(`return window.bench.run(${JSON.stringify(spec)});`);
+        const run = {
+          engine,
+          variant: v,
+          mib: cfg.engineMib,
+          round: r,
+          ms: round(res.ms, 1),
+          mbps: round((cfg.engineMib * MiB) / 1e6 / (res.ms / 1000), 1),
+          timerLatenessMaxMs: round(res.timerLatenessMaxMs, 1),
+          progressEvents: res.value?.progressEvents ?? null,
+        };
+        log(`${engine} ${cfg.engineMib} MiB round ${r} ${v}: ${run.mbps} MB/s, lateness ${run.timerLatenessMaxMs} ms` +
+          (run.progressEvents === null ? "" : `, ${run.progressEvents} progress events`));
+        runs.push(run);
+      }
+    }
+    const of = (v, k) => runs.filter((x) => x.variant === v).map((x) => x[k]);
+    const paired = [];
+    for (let r = 1; r <= cfg.rounds; r++) {
+      const a = runs.find((x) => x.variant === "A" && x.round === r);
+      const o = runs.find((x) => x.variant === "O" && x.round === r);
+      if (a && o) paired.push(round(o.mbps / a.mbps));
+    }
+    return {
+      product,
+      mib: cfg.engineMib,
+      A: { mbps: summary(of("A", "mbps")), timerLatenessMaxMs: summary(of("A", "timerLatenessMaxMs")) },
+      O: {
+        mbps: summary(of("O", "mbps")),
+        timerLatenessMaxMs: summary(of("O", "timerLatenessMaxMs")),
+        progressEvents: summary(of("O", "progressEvents")),
+      },
+      "O/A": summary(paired),
+      runs,
+    };
+  } finally {
+    await browser.close();
   }
 }
 
@@ -418,6 +484,7 @@ async function main() {
   const loadSamples = [];
   const sampler = setInterval(() => loadSamples.push(os.loadavg()[0]), 5000);
   let crc, reloadFloorMs, resume = [];
+  const engines = {};
   try {
     for (const mib of [cfg.mib, cfg.flatMib].filter(Boolean)) {
       ensureFile(mib);
@@ -430,6 +497,11 @@ async function main() {
           runs.push(run);
         }
       }
+    }
+    for (const engine of cfg.engines) {
+      engines[engine] = await engineBench(env, engine);
+      const e = engines[engine];
+      log(`${engine} (${e.product}): O/A ${JSON.stringify(e["O/A"])}`);
     }
     crc = await crcBench(browser, env);
     log(`CRC-64 wasm: ${JSON.stringify(crc.gbps)} GB/s`);
@@ -456,6 +528,7 @@ async function main() {
     headline: aggregate(runs, cfg.mib),
     flat: cfg.flatMib ? aggregate(runs, cfg.flatMib) : null,
     crc64: crc,
+    engines,
     resume: {
       trials: resume,
       reloadToFirstPartMs: summary(resume.map((r) => r.reloadToFirstPartMs)),
@@ -487,6 +560,10 @@ function smokeCheck(result) {
     }
   }
   if (!(result.crc64 && result.crc64.gbps.median > 0)) problems.push("CRC-64: no figure");
+  for (const engine of cfg.engines) {
+    const e = result.engines[engine];
+    if (!(e && e["O/A"].median > 0)) problems.push(`${engine}: no throughput figure`);
+  }
   if (!result.resume.trials.length) problems.push("resume: no figure");
   if (!(result.size.ossResumable.totalGzip > 0)) problems.push("size: no figure");
   if (problems.length) {

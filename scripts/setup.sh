@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Provisions everything `make test`, `make demo` and `make bench` need, and nothing that is
 # already there: a Rust toolchain that can build wasm32-unknown-unknown, wasm-bindgen-cli at the
-# version pinned in Cargo.toml, wasm-pack, Chromium + ChromeDriver, and the npm packages from
-# package-lock.json. Installs come only from Debian's packages, crates.io and npm.
+# version pinned in Cargo.toml, wasm-pack, the three browser engines with their WebDriver servers
+# (Chromium + ChromeDriver, Firefox ESR + geckodriver, WebKitGTK's MiniBrowser + WebKitWebDriver
+# under Xvfb), and the npm packages from package-lock.json. Installs come only from Debian's
+# packages, crates.io and npm.
 #
 # It writes target/setup.env, which the Makefile sources: the toolchain to use (RUSTUP_TOOLCHAIN)
 # and PATH additions. Run it as often as you like; when everything is present it takes ~1 s.
@@ -126,12 +128,62 @@ if ! { have wasm-pack && wasm-pack --version | grep -q " $wasm_pack_version\$"; 
   cargo install -q wasm-pack --version "=$wasm_pack_version" --force
 fi
 
-# --- 3. Chromium and ChromeDriver --------------------------------------------------------------
-if ! have chromium && ! have chromium-browser && ! have google-chrome; then
-  apt_install chromium chromium-driver
-elif ! have chromedriver; then
-  apt_install chromium-driver
+# --- 3. Three browser engines and their WebDriver servers ----------------------------------------
+# Chromium + ChromeDriver, Firefox ESR + geckodriver, WebKitGTK (MiniBrowser) + WebKitWebDriver.
+# With apt all three are required and installed; elsewhere whatever is on PATH is used and each
+# missing engine is named once, with the reason, and skipped by `make test-browser` and the e2e
+# flows (target/setup.env's OSS_BROWSERS lists the engines found).
+engines=()
+skipped=()
+apt_missing() {
+  local p missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  echo "${missing[@]}"
+}
+if have apt-get && have dpkg-query; then
+  need=$(apt_missing firefox-esr webkit2gtk-driver xvfb xauth)
+  # Chromium as before: a Chrome already on the machine only needs its driver.
+  if ! have chromium && ! have chromium-browser && ! have google-chrome; then
+    need="$need chromium chromium-driver"
+  elif ! have chromedriver; then
+    need="$need chromium-driver"
+  fi
+  # shellcheck disable=SC2086
+  [ -z "${need// /}" ] || apt_install $need
 fi
+
+# geckodriver is not a Debian package: built from crates.io at a pinned version into the
+# project's own tools folder (npm's geckodriver downloads a binary from elsewhere).
+geckodriver_version=0.37.1
+tools="$root/.tools"
+geckodriver="$tools/bin/geckodriver"
+if have firefox-esr || have firefox; then
+  if ! { [ -x "$geckodriver" ] && "$geckodriver" --version 2>/dev/null | head -1 | grep -q " $geckodriver_version"; }; then
+    if have geckodriver && geckodriver --version 2>/dev/null | head -1 | grep -q " $geckodriver_version"; then
+      geckodriver=$(command -v geckodriver)
+    else
+      log "cargo install geckodriver $geckodriver_version --root .tools (about 3 minutes)"
+      cargo install -q geckodriver --version "=$geckodriver_version" --root "$tools" --force
+    fi
+  fi
+fi
+
+chromedriver=$(command -v chromedriver || true)
+if [ -n "$chromedriver" ]; then engines+=(chromium); else skipped+=("chromium: no chromedriver on PATH"); fi
+if { have firefox-esr || have firefox; } && [ -x "$geckodriver" ]; then
+  engines+=(firefox)
+else
+  skipped+=("firefox: needs firefox (or firefox-esr) and geckodriver $geckodriver_version")
+fi
+webkitdriver=$(command -v WebKitWebDriver || true)
+if [ -n "$webkitdriver" ] && have xvfb-run; then
+  engines+=(webkit)
+else
+  skipped+=("webkit: needs WebKitWebDriver (webkit2gtk-driver) and xvfb-run (WebKitGTK's MiniBrowser has no headless mode)")
+fi
+for s in "${skipped[@]}"; do log "browser engine skipped — $s"; done
 
 # --- 4. npm packages ---------------------------------------------------------------------------
 if ! have node || ! have npm; then apt_install nodejs npm; fi
@@ -146,8 +198,13 @@ fi
 {
   echo "export PATH=\"$HOME/.cargo/bin:$root/node_modules/.bin:\$PATH\""
   if [ -n "$toolchain" ]; then echo "export RUSTUP_TOOLCHAIN=$toolchain"; fi
-  echo "export CHROMEDRIVER=\"$(command -v chromedriver)\""
+  # Not CHROMEDRIVER/GECKODRIVER/SAFARIDRIVER themselves: wasm-bindgen-test-runner takes the first
+  # of those that is set, so scripts/test-browsers.sh sets exactly one per run.
+  echo "export OSS_CHROMEDRIVER=\"$chromedriver\""
+  echo "export OSS_GECKODRIVER=\"$([ -x "$geckodriver" ] && echo "$geckodriver")\""
+  echo "export OSS_WEBKITDRIVER=\"$webkitdriver\""
+  echo "export OSS_BROWSERS=\"$(IFS=,; echo "${engines[*]}")\""
 } >target/setup.env
 
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
-log "ready in $((elapsed_ms / 1000)).$(printf '%03d' $((elapsed_ms % 1000))) s (toolchain: ${toolchain:-default}, wasm-bindgen $bindgen_version)"
+log "ready in $((elapsed_ms / 1000)).$(printf '%03d' $((elapsed_ms % 1000))) s (toolchain: ${toolchain:-default}, wasm-bindgen $bindgen_version, browsers: $(IFS=,; echo "${engines[*]}"))"

@@ -5,7 +5,8 @@
 //! given this very `WebAssembly.Module` (posting a compiled module shares its code: nothing is
 //! fetched or compiled again). It instantiates the module on its own memory with every import
 //! replaced by a stub that throws, and calls only the two raw exports below, which touch no
-//! import. The worker reads the range as a byte stream into one reused buffer, copies each 1 MiB
+//! import. The worker reads the range as a byte stream into one reused buffer (in WebKit, whose
+//! Blob stream is not a byte stream, with one `arrayBuffer()` per 1 MiB slice), copies each 1 MiB
 //! into its wasm memory and folds it into the CRC.
 //!
 //! Where a worker cannot run (no `Worker`, a Content-Security-Policy without `worker-src blob:`,
@@ -43,8 +44,24 @@ function instantiate(module) {
   wasm = new WebAssembly.Instance(module, imports).exports;
   ptr = wasm.oss_resumable_hash_buffer(CHUNK);
 }
+// Blob.stream() is a byte stream in Chromium and Firefox: read into one reused buffer. WebKit's
+// is not (getReader({ mode: "byob" }) throws "ReadableStreamBYOBReader needs a
+// ReadableByteStreamController" in WebKitGTK 2.50; the Streams spec lets a UA's Blob stream be
+// a plain stream), so there the range is read with one arrayBuffer() per 1 MiB slice instead.
 async function hash(blob, start, end) {
-  const reader = blob.slice(start, end).stream().getReader({ mode: "byob" });
+  let reader = null;
+  try { reader = blob.slice(start, end).stream().getReader({ mode: "byob" }); } catch (e) { reader = null; }
+  return reader ? hashStream(reader) : hashSlices(blob, start, end);
+}
+function fold(crc, bytes) {
+  new Uint8Array(wasm.memory.buffer, ptr, bytes.byteLength).set(bytes);
+  return wasm.oss_resumable_crc64_update(crc, ptr, bytes.byteLength);
+}
+function result(crc, length) {
+  const u = BigInt.asUintN(64, crc);
+  return { hi: Number(u >> 32n), lo: Number(u & 0xffffffffn), length };
+}
+async function hashStream(reader) {
   let crc = 0n, length = 0, filled = 0;
   for (;;) {
     buffer ??= new ArrayBuffer(CHUNK);
@@ -52,15 +69,25 @@ async function hash(blob, start, end) {
     // The read transferred the buffer; its bytes come back in value (an empty view when done).
     if (value) { buffer = value.buffer; filled += value.byteLength; } else { buffer = null; filled = 0; }
     if (filled === CHUNK || (done && filled > 0)) {
-      new Uint8Array(wasm.memory.buffer, ptr, filled).set(new Uint8Array(buffer, 0, filled));
-      crc = wasm.oss_resumable_crc64_update(crc, ptr, filled);
+      crc = fold(crc, new Uint8Array(buffer, 0, filled));
       length += filled;
       filled = 0;
     }
     if (done) break;
   }
-  const u = BigInt.asUintN(64, crc);
-  return { hi: Number(u >> 32n), lo: Number(u & 0xffffffffn), length };
+  return result(crc, length);
+}
+async function hashSlices(blob, start, end) {
+  let crc = 0n, length = 0;
+  for (let at = start; at < end; at += CHUNK) {
+    const want = Math.min(CHUNK, end - at);
+    const bytes = new Uint8Array(await blob.slice(at, at + want).arrayBuffer());
+    crc = fold(crc, bytes);
+    length += bytes.byteLength;
+    // A short slice: the file shrank; the caller compares length with what it asked for.
+    if (bytes.byteLength < want) break;
+  }
+  return result(crc, length);
 }
 onmessage = ({ data }) => {
   if (data.module) {
@@ -83,8 +110,11 @@ onmessage = ({ data }) => {
 const IDLE_MS = 10000;
 let worker = null, url = null, broken = false, nextId = 0, idleTimer = 0;
 const pending = new Map();
+// Jobs the worker hashed, and jobs it handed back to the main thread (tests read these).
+const jobs = { done: 0, fallback: 0 };
 
 function stop(reason) {
+  jobs.fallback += pending.size;
   for (const resolve of pending.values()) resolve({ fallback: reason });
   pending.clear();
   if (worker) worker.terminate();
@@ -109,6 +139,8 @@ function spawn(module) {
     if (data.id === undefined) { broken = true; stop(data.fallback); return; }
     const resolve = pending.get(data.id);
     pending.delete(data.id);
+    if (data.hi !== undefined) jobs.done++;
+    else if (data.fallback !== undefined) jobs.fallback++;
     if (resolve) resolve(data);
     armIdle();
   };
@@ -132,6 +164,10 @@ export function warm_hash_worker(module) {
   if (usable(module) && spawn(module)) armIdle();
 }
 
+export function hash_worker_jobs() {
+  return [jobs.done, jobs.fallback];
+}
+
 export function hash_in_worker(module, blob, start, end) {
   if (!usable(module)) return null;
   const w = spawn(module);
@@ -150,6 +186,20 @@ extern "C" {
     fn hash_in_worker(module: &JsValue, blob: &Blob, start: f64, end: f64) -> JsValue;
     #[wasm_bindgen(js_name = warm_hash_worker)]
     fn warm_hash_worker(module: &JsValue);
+    #[wasm_bindgen(js_name = hash_worker_jobs)]
+    fn hash_worker_jobs() -> Vec<u32>;
+}
+
+/// How many ranges the hashing worker has hashed on this page, and how many it handed back to
+/// the main thread (its engine could not do it there). For tests: a worker that exists but
+/// never does the work is otherwise invisible, since the upload still succeeds.
+#[doc(hidden)]
+pub fn jobs() -> (u32, u32) {
+    let counts = hash_worker_jobs();
+    (
+        counts.first().copied().unwrap_or(0),
+        counts.get(1).copied().unwrap_or(0),
+    )
 }
 
 /// Starts the hashing worker if it is not running, so that its start-up (a few ms) overlaps the

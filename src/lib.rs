@@ -13,3 +13,9 @@ mod lock;
 mod store;
 
 pub use oss_resumable_core as core;
+
+/// What the browser tests observe of the machinery that the JS API does not show.
+#[doc(hidden)]
+pub mod observe {
+    pub use crate::hash_worker::jobs as hash_worker_jobs;
+}

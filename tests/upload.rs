@@ -1,10 +1,11 @@
-//! Real uploads from headless Chromium to oss-devserver through the exported JS API. Every test
+//! Real uploads from headless Chromium, Firefox and WebKit to oss-devserver through the exported JS API. Every test
 //! asserts what the server holds (size, CRC-64) and what it was sent (its request log), not only
 //! what the client says.
 #![cfg(target_arch = "wasm32")]
 
 mod support;
 
+use oss_resumable::observe::hash_worker_jobs;
 use support::*;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -399,20 +400,11 @@ async fn changed_file_is_never_mixed_into_the_object() {
     }
 }
 
-/// Parts are hashed in the hashing worker (one job posted per part), and an upload where no
-/// `Worker` exists hashes on the main thread instead; both put the exact bytes on the server.
+/// Parts are hashed in the hashing worker (one job per part, each hashed there, not handed back
+/// to the main thread), and an upload where no `Worker` exists hashes on the main thread
+/// instead; both put the exact bytes on the server.
 #[wasm_bindgen_test]
 async fn parts_are_hashed_in_a_worker_or_without_one() {
-    // Counts the hashing jobs posted to any worker of this page (the worker may predate this
-    // test: one serves the whole page).
-    let install = js_sys::Function::new_no_args(
-        "if (!globalThis.__hashJobs) { globalThis.__hashJobs = 0; \
-           const post = Worker.prototype.postMessage; \
-           Worker.prototype.postMessage = function (m, ...r) { \
-             if (m && m.blob) globalThis.__hashJobs++; return post.call(this, m, ...r); }; }",
-    );
-    install.call0(&JsValue::UNDEFINED).expect("install counter");
-    let jobs = || get_f64(&js_sys::global(), "__hashJobs");
     let sts = Sts::default();
     let db = unique("db");
     let up = uploader(&options(
@@ -422,24 +414,34 @@ async fn parts_are_hashed_in_a_worker_or_without_one() {
     ))
     .expect("uploader");
 
-    let before = jobs();
+    let (done_before, fallback_before) = hash_worker_jobs();
     let key = unique("worker/on");
     let file = make_file(350 * KIB, 91, "w.bin");
     upload(&up, &file, &key, None).await.expect("upload");
     assert_server_has(&key, &file).await;
-    assert_eq!(jobs() - before, 4.0, "one hashing job per part (4 parts)");
+    let (done, fallback) = hash_worker_jobs();
+    assert_eq!(
+        fallback - fallback_before,
+        0,
+        "every part was hashed by the worker, none handed back to the main thread"
+    );
+    assert_eq!(done - done_before, 4, "one hashing job per part (4 parts)");
 
     // No Worker at all (old browser, or a page that removed it): the main thread hashes.
     let worker = get(&js_sys::global(), "Worker");
     set(&js_sys::global(), "Worker", JsValue::UNDEFINED);
-    let before = jobs();
+    let before = hash_worker_jobs();
     let key = unique("worker/off");
     let file = make_file(350 * KIB, 92, "w.bin");
     let result = upload(&up, &file, &key, None).await;
     set(&js_sys::global(), "Worker", worker);
     result.expect("upload without a worker");
     assert_server_has(&key, &file).await;
-    assert_eq!(jobs(), before, "no hashing job may reach a worker");
+    assert_eq!(
+        hash_worker_jobs(),
+        before,
+        "no hashing job may reach a worker"
+    );
 }
 
 /// Two uploads of the same file to the same key at once: the second is refused.

@@ -550,10 +550,14 @@ async function resumePending(id) {
   const stored = state.handles.get(handleKey(p));
   if (stored) {
     try {
-      // Called straight from the click, so the browser may show its permission prompt.
-      const permission = await stored.handle.requestPermission({ mode: "read" });
+      const permission = await readPermission(stored.handle);
       if (permission !== "granted") {
-        showPendingMessage("The browser did not allow reading the file. Pick it again to resume.", id);
+        showPendingMessage(
+          permission === "unsupported"
+            ? "This browser cannot reopen the saved file. Pick it again to resume."
+            : "The browser did not allow reading the file. Pick it again to resume.",
+          id,
+        );
         forgetHandle(p);
         return;
       }
@@ -579,6 +583,16 @@ async function resumePending(id) {
   }
   state.pickingFor = p;
   $("file-input").click();
+}
+
+// Asked straight from the click, so the browser may show its permission prompt. Only Chromium's
+// handles have requestPermission/queryPermission (File System Access,
+// https://wicg.github.io/file-system-access/); where neither exists (Firefox, Safari) the handle is
+// not trusted to read after a reload, and the person is asked to pick the file again.
+async function readPermission(handle) {
+  if (typeof handle.requestPermission === "function") return handle.requestPermission({ mode: "read" });
+  if (typeof handle.queryPermission === "function") return handle.queryPermission({ mode: "read" });
+  return "unsupported";
 }
 
 function matchesEntry(file, p, id) {

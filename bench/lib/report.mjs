@@ -121,6 +121,23 @@ export function renderMarkdown(r) {
     out.push(`Paired throughput ratios: ${ratios}.`);
     out.push("");
   }
+  const engines = Object.entries(r.engines || {});
+  if (engines.length) {
+    out.push(
+      `Per engine (${engines[0][1].mib} MiB, 8 MiB × 3, A and O alternated in the same browser over WebDriver); ` +
+        "median (min–max) over rounds. Chromium's row is the headline above.",
+    );
+    out.push("");
+    out.push("| Engine | A: raw XHR MB/s | O: oss-resumable MB/s | O / A (paired) | worst timer lateness ms (A / O) | progress events per upload (O) |");
+    out.push("|---|---|---|---|---|---|");
+    for (const [, e] of engines) {
+      out.push(
+        `| ${e.product} | ${range(e.A.mbps, 0)} | ${range(e.O.mbps, 0)} | ${range(e["O/A"])} | ` +
+          `${fmt(e.A.timerLatenessMaxMs.max, 0)} / ${fmt(e.O.timerLatenessMaxMs.max, 0)} | ${range(e.O.progressEvents, 0)} |`,
+      );
+    }
+    out.push("");
+  }
   if (r.resume.trials.length) {
     const t = r.resume.trials;
     out.push(

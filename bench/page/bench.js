@@ -70,7 +70,10 @@ async function measured(work) {
   // (the harness's, 50–90 ms) as the upload's longest.
   await new Promise((r) => setTimeout(r, 20));
   const wasmStart = wasmMemory ? wasmMemory.buffer.byteLength : 0;
-  const heapStart = performance.memory.usedJSHeapSize;
+  // performance.memory and the Long Tasks API are Chromium's; Firefox and WebKit (the per-engine
+  // rows) report throughput and timer lateness only.
+  const heap = () => (performance.memory ? performance.memory.usedJSHeapSize : 0);
+  const heapStart = heap();
   let heapPeak = heapStart;
   let longTaskMax = 0;
   let longTaskAt = null; // when the longest task started, ms after the work started
@@ -84,7 +87,8 @@ async function measured(work) {
     }
   };
   const observer = new PerformanceObserver((list) => list.getEntries().forEach(record));
-  observer.observe({ type: "longtask" });
+  const longTasksSeen = PerformanceObserver.supportedEntryTypes?.includes("longtask") ?? false;
+  if (longTasksSeen) observer.observe({ type: "longtask" });
   const period = 10;
   let last = performance.now();
   let latenessMax = 0;
@@ -95,7 +99,7 @@ async function measured(work) {
     last = now;
     ticks += 1;
     // performance.memory with precise info costs ~0.1 ms: sampled every 5th tick.
-    if (ticks % 5 === 0) heapPeak = Math.max(heapPeak, performance.memory.usedJSHeapSize);
+    if (ticks % 5 === 0) heapPeak = Math.max(heapPeak, heap());
   }, period);
 
   const t0 = performance.now();
@@ -106,7 +110,7 @@ async function measured(work) {
     clearInterval(timer);
   }
   const ms = performance.now() - t0;
-  heapPeak = Math.max(heapPeak, performance.memory.usedJSHeapSize);
+  heapPeak = Math.max(heapPeak, heap());
   // Let the observer deliver entries of the last tasks.
   await new Promise((r) => setTimeout(r, 50));
   observer.takeRecords().forEach(record);
@@ -114,7 +118,7 @@ async function measured(work) {
   return {
     ms,
     value,
-    longTaskMaxMs: longTaskMax,
+    longTaskMaxMs: longTasksSeen ? longTaskMax : null,
     longTaskAtMs: longTaskAt,
     longTasks,
     timerLatenessMaxMs: Math.max(0, latenessMax),
@@ -169,8 +173,9 @@ function uploader(opts) {
 async function runO({ key, partSize, parallel }) {
   const file = theFile();
   const up = uploader(partSize ? { partSize, parallel } : {});
-  const r = await up.upload(file, key);
-  return { crc64: r.crc64, size: r.size, resumed: r.resumed };
+  let progressEvents = 0;
+  const r = await up.upload(file, key, { onProgress: () => (progressEvents += 1) });
+  return { crc64: r.crc64, size: r.size, resumed: r.resumed, progressEvents };
 }
 
 async function runAliOss({ key, partSize, parallel }) {

@@ -232,3 +232,60 @@ fn part_done_events_cover_every_part_once() {
         vec![(1, PART), (2, PART), (3, PART), (4, PART), (5, 1)]
     );
 }
+
+/// An engine that reports upload progress every 8 KiB (WebKit) gets at most one byte-count report
+/// per `PROGRESS_EVERY_MS`, while every change of phase or parts done and the final report still
+/// come through, and the reported bytes never go backwards.
+#[test]
+fn byte_progress_is_coalesced_but_stage_changes_are_not() {
+    use oss_resumable_core::upload::PROGRESS_EVERY_MS;
+    let mut h = Harness::simple(4 * PART, Some(PART), 1);
+    // 8 KiB every 1 ms: 13 reports per 100 KiB part.
+    h.progress_step = Some((8 * 1024, 1));
+    h.run();
+    h.assert_object_is_file();
+    let progress: Vec<(i64, u64, u32, Phase)> = h
+        .events
+        .iter()
+        .zip(&h.event_at)
+        .filter_map(|(e, at)| match e {
+            Event::Progress(p) => Some((*at, p.loaded, p.parts_done, p.phase)),
+            _ => None,
+        })
+        .collect();
+    let mut byte_only = 0;
+    for w in progress.windows(2) {
+        let ((t0, l0, d0, p0), (t1, l1, d1, p1)) = (w[0], w[1]);
+        assert!(l1 >= l0, "progress went backwards: {w:?}");
+        if d0 == d1 && p0 == p1 {
+            byte_only += 1;
+            assert!(
+                t1 - t0 >= PROGRESS_EVERY_MS,
+                "two byte-count reports {} ms apart: {w:?}",
+                t1 - t0
+            );
+        }
+    }
+    assert!(
+        byte_only >= 1,
+        "bytes were reported between parts: {progress:?}"
+    );
+    // Every part's completion was reported, and the last report is the whole file, done.
+    for n in 1..=4 {
+        assert!(
+            progress.iter().any(|p| p.2 == n),
+            "parts done {n}: {progress:?}"
+        );
+    }
+    let last = progress.last().expect("progress");
+    assert_eq!(
+        (last.1, last.2, last.3),
+        (h.file.len() as u64, 4, Phase::Done)
+    );
+    // 4 parts × 13 reports came from the transport; far fewer reached the page.
+    assert!(
+        progress.len() < 25,
+        "{} reports: {progress:?}",
+        progress.len()
+    );
+}

@@ -655,6 +655,11 @@ pub struct Harness {
     /// Pause once this many PartDone events were seen.
     pub pause_after_parts: Option<usize>,
     pub progress_bytes: bool,
+    /// Report upload progress every this many bytes of a body, the clock moving on by this many
+    /// ms between reports (as WebKit does: an XHR progress event every ~8 KiB).
+    pub progress_step: Option<(u64, i64)>,
+    /// The virtual time each of `events` was seen at.
+    pub event_at: Vec<i64>,
     inflight: Vec<(u64, Request)>,
     hashes: Vec<(u64, u64, u64)>,
     cred_pending: bool,
@@ -690,6 +695,8 @@ impl Harness {
             max_hash_ahead: 0,
             pause_after_parts: None,
             progress_bytes: true,
+            progress_step: None,
+            event_at: Vec::new(),
             inflight: Vec::new(),
             hashes: Vec::new(),
             cred_pending: false,
@@ -736,6 +743,7 @@ impl Harness {
         }
         while let Some(e) = self.m.poll_event() {
             self.events.push(e);
+            self.event_at.push(self.now);
         }
         let parts = self
             .inflight
@@ -795,7 +803,15 @@ impl Harness {
                         Body::FileRange { start, end } => end - start,
                         _ => 0,
                     };
-                    if self.progress_bytes && len > 0 {
+                    if let (Some((step, ms)), true) = (self.progress_step, len > 0) {
+                        let mut sent = 0;
+                        while sent < len {
+                            sent = (sent + step).min(len);
+                            self.now += ms;
+                            self.m.handle_progress(id, sent, self.now);
+                            self.drain();
+                        }
+                    } else if self.progress_bytes && len > 0 {
                         self.m.handle_progress(id, len / 2, self.now);
                     }
                     let result = if (self.file_unreadable || self.send_unreadable) && len > 0 {
