@@ -1,5 +1,6 @@
 // `make bench` (and `make bench-smoke`): what users feel, in one run, against the raw-XHR
-// ceiling and ali-oss. See bench/README.md for the method; results go to bench/results/.
+// ceiling and ali-oss. The method is in the README's "Performance" section; results go to
+// bench/results/.
 //
 //   node bench/run.mjs [--mib 1024] [--flat-mib 256] [--rounds 3] [--smoke] [--out bench/results]
 //

@@ -1,5 +1,6 @@
-//! The TypeScript declarations of the JS API, exactly as the contract in docs/design.md states
-//! them, and the typed JS handles the exported functions take and return.
+//! The TypeScript declarations of the JS API, exactly as the contract states them (restated
+//! verbatim in tests/ts/usage.ts, which `make test-package` checks the generated .d.ts against),
+//! and the typed JS handles the exported functions take and return.
 
 use wasm_bindgen::prelude::*;
 

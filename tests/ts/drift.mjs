@@ -1,6 +1,6 @@
 // Proves that tests/ts/usage.ts has teeth: each mutation below makes the package's .d.ts drift
-// from the contract in docs/design.md, and type-checking usage.ts against the drifted file must
-// then fail. Uses the TypeScript API with one program reused across runs (the libs are parsed
+// from the contract restated in usage.ts, and type-checking usage.ts against the drifted file
+// must then fail. Uses the TypeScript API with one program reused across runs (the libs are parsed
 // once). Run by `make test-package` after `tsc --noEmit -p tests/ts`.
 import ts from "typescript";
 import path from "node:path";

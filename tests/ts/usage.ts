@@ -1,5 +1,6 @@
 // Compile-time check of the package's TypeScript declarations (pkg/index.d.ts, generated from
-// src/api/typescript.rs) against the JS API contract in docs/design.md. `make test-package` runs
+// src/api/typescript.rs) against the JS API contract, restated in (1) below from the project's
+// design notes (the README's "Using it" shows it in use). `make test-package` runs
 // `tsc --noEmit -p tests/ts`; tests/ts/drift.mjs then proves the check fails on a drifted .d.ts.
 //
 // Three layers: (1) the contract, copied verbatim, must be *identical* to the exported types;
@@ -18,7 +19,7 @@ import type {
 import init, { initSync, Uploader as UploaderAfterInit } from "oss-resumable/init";
 
 // ---------------------------------------------------------------------------------------------
-// (1) The contract (docs/design.md, "JS API").
+// (1) The contract (the design notes' "JS API" section, copied verbatim).
 
 namespace Contract {
   export interface StsCredentials {

@@ -1,6 +1,6 @@
-//! The resume checkpoint (design.md; oss-protocol.md §9.6): a versioned record of one multipart
-//! upload, stored by the browser in IndexedDB as JSON, protected by an integrity checksum like
-//! the native SDKs' checkpoint MD5 (§9.2–§9.4).
+//! The resume checkpoint (docs/protocol.md §9.6; docs/architecture.md): a versioned record of one
+//! multipart upload, stored by the browser in IndexedDB as JSON, protected by an integrity
+//! checksum like the native SDKs' checkpoint MD5 (§9.2–§9.4).
 //!
 //! It is a hint, never the truth: on resume the upload machine asks the server (ListParts) and
 //! trusts a part only if number, size, ETag and CRC-64 agree. It holds no secret: no credential

@@ -1,4 +1,4 @@
-//! CRC-64/XZ, the checksum OSS calls "crc64ecma" (oss-protocol.md §6).
+//! CRC-64/XZ, the checksum OSS calls "crc64ecma" (docs/protocol.md §6).
 //!
 //! OSS reports it per part in `x-oss-hash-crc64ecma` (UploadPart), per part in ListParts'
 //! `<HashCrc64ecma>`, and for the whole object after CompleteMultipartUpload. The uploader checks

@@ -1,4 +1,4 @@
-//! Part planning within OSS's multipart limits (oss-protocol.md §4.2, §4.8).
+//! Part planning within OSS's multipart limits (docs/protocol.md §4.2, §4.8).
 //!
 //! A file becomes either one PutObject (smaller than the minimum part size) or a multipart upload
 //! whose parts are numbered from 1, all of `part_size` bytes except a shorter last one. Part

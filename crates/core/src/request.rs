@@ -2,7 +2,7 @@
 //! description (a part body is a byte range of the file, never bytes). One builder per OSS action
 //! (`InitiateMultipartUpload`, `UploadPart`, …) validates its inputs and returns a [`Request`] ready
 //! for [`crate::sign::sign_request`]; [`Endpoint`] turns it into a URL. Section numbers refer to
-//! `shared/oss-protocol.md`.
+//! `docs/protocol.md`.
 
 use std::fmt;
 

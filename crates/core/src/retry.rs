@@ -1,5 +1,5 @@
-//! Failure classification and backoff: what to do when a request fails (oss-protocol.md §5.2,
-//! §5.3, §8.2; design.md "Rules that live in the machine").
+//! Failure classification and backoff: what to do when a request fails (docs/protocol.md §5.2,
+//! §5.3, §8.2; docs/machine-interface.md, "Behaviour the driver can rely on").
 //!
 //! [`classify`] is the pure rule: one failure of one operation → one [`Decision`]. [`RequestRetry`]
 //! applies the limits around it for one request: at most `max_attempts` tries, one credential

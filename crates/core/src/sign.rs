@@ -3,7 +3,7 @@
 //!
 //! The canonicalisation functions are pure and public so the dev server verifies incoming requests
 //! with exactly the rules the client signs with. Rules and section numbers refer to
-//! `shared/oss-protocol.md`; every rule is pinned by `tests/fixtures/oss-sign-vectors.json`.
+//! `docs/protocol.md`; every rule is pinned by `tests/fixtures/oss-sign-vectors.json`.
 //! Time is passed in as unix milliseconds; this module never reads a clock.
 
 use std::fmt;

@@ -19,7 +19,7 @@
 //!   decorrelated jitter; every retried request is signed again;
 //! - pause cancels in-flight work and keeps the remote upload and the checkpoint.
 //!
-//! When the bucket's CORS rule hides headers (oss-protocol.md §7.1):
+//! When the bucket's CORS rule hides headers (docs/protocol.md §7.1):
 //! - no `ETag` on UploadPart → `Failed(EtagNotExposed)` naming the rule to add (Complete needs it);
 //! - no `x-oss-hash-crc64ecma` on UploadPart → the parts are checked against ListParts'
 //!   `HashCrc64ecma` (a body, always readable) before Complete, and damaged ones re-sent;

@@ -1,4 +1,4 @@
-//! OSS XML bodies (oss-protocol.md §4, §5), one type per OSS root element, named as OSS names it.
+//! OSS XML bodies (docs/protocol.md §4, §5), one type per OSS root element, named as OSS names it.
 //!
 //! The same types parse responses in the client and are written by the dev server. Reading is a
 //! small hand-written parser (no serde, no XML crate: they were the largest part of the shipped

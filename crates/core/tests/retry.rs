@@ -1,4 +1,4 @@
-//! Retry rules (every row of oss-protocol.md §5.2 that the uploader meets) and backoff with a
+//! Retry rules (every row of docs/protocol.md §5.2 that the uploader meets) and backoff with a
 //! fixed random sequence.
 
 use oss_resumable_core::retry::{

@@ -1,4 +1,4 @@
-//! OSS XML bodies: fixtures written after the examples in oss-protocol.md §4 and §5 (which follow
+//! OSS XML bodies: fixtures written after the examples in docs/protocol.md §4 and §5 (which follow
 //! Alibaba's docs and the go-v2 structs), round trips, and garbage/truncation/size properties.
 
 use oss_resumable_core::xml::{

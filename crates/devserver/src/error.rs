@@ -1,5 +1,5 @@
 //! OSS service errors: the `<Error>` XML body with its HTTP status, `x-oss-ec`, and for HEAD the
-//! same body base64-encoded in `x-oss-err` (oss-protocol.md §5).
+//! same body base64-encoded in `x-oss-err` (docs/protocol.md §5).
 
 use axum::http::StatusCode;
 

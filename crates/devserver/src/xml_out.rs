@@ -1,5 +1,5 @@
 //! The XML bodies the server reads and writes: the core's OSS types (`oss_resumable_core::xml`),
-//! so the server answers with exactly the shapes the client parses (oss-protocol.md §4–5).
+//! so the server answers with exactly the shapes the client parses (docs/protocol.md §4–5).
 
 use axum::http::StatusCode;
 use oss_resumable_core::xml::{self, OssErrorBody};
