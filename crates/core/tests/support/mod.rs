@@ -11,6 +11,7 @@ use md5::{Digest, Md5};
 use oss_resumable_core::checkpoint::{Checkpoint, FileIdentity};
 use oss_resumable_core::crc64::crc64;
 use oss_resumable_core::error::{ClientCode, OssError};
+use oss_resumable_core::operation::{classify, Classified, Operation};
 use oss_resumable_core::request::{Body, Endpoint, ObjectOptions, Request};
 use oss_resumable_core::retry::RetryPolicy;
 use oss_resumable_core::sign::{Credentials, SignatureVersion};
@@ -129,6 +130,10 @@ pub fn iso8601(ms: i64) -> String {
 // The OSS model
 // ---------------------------------------------------------------------------------------------
 
+/// A request as the model logs it and the tests match it: the core's [`Operation`], as the core's
+/// own [`classify`] reads it, with the part number of an UploadPart and the page marker of a
+/// ListParts. `Other` is a request the model does not serve (named by its operation, or by its
+/// method when it is none of the core's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     PutObject,
@@ -239,23 +244,26 @@ pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
 }
 
 pub fn op_of(req: &Request) -> Op {
-    let part_number = query(req, "partNumber")
-        .flatten()
-        .and_then(|v| v.parse().ok());
-    let upload_id = query(req, "uploadId").is_some();
-    match (req.method.as_str(), upload_id) {
-        ("PUT", true) => Op::UploadPart(part_number.unwrap_or(0)),
-        ("PUT", false) => Op::PutObject,
-        ("POST", false) if query(req, "uploads").is_some() => Op::InitiateMultipartUpload,
-        ("POST", true) => Op::CompleteMultipartUpload,
-        ("GET", true) => Op::ListParts {
+    let Some(Classified {
+        operation,
+        part_number,
+    }) = classify(req)
+    else {
+        return Op::Other(req.method.as_str().to_owned());
+    };
+    match operation {
+        Operation::PutObject => Op::PutObject,
+        Operation::InitiateMultipartUpload => Op::InitiateMultipartUpload,
+        Operation::UploadPart => Op::UploadPart(part_number.unwrap_or(0)),
+        Operation::ListParts => Op::ListParts {
             marker: query(req, "part-number-marker")
                 .flatten()
                 .and_then(|v| v.parse().ok()),
         },
-        ("HEAD", false) => Op::HeadObject,
-        ("DELETE", true) => Op::AbortMultipartUpload,
-        (m, _) => Op::Other(m.to_owned()),
+        Operation::CompleteMultipartUpload => Op::CompleteMultipartUpload,
+        Operation::HeadObject => Op::HeadObject,
+        Operation::AbortMultipartUpload => Op::AbortMultipartUpload,
+        Operation::ListMultipartUploads => Op::Other(operation.as_str().to_owned()),
     }
 }
 
