@@ -1,8 +1,8 @@
 //! Requests and their retries: [`Calls`] signs every attempt, keeps the STS credentials (one fetch
 //! in flight, a proactive refresh before expiry, one more on a token error), keeps the clock offset
 //! OSS taught us, applies `retry::RequestRetry` with jittered backoff, and queues the actions for
-//! the driver. The machine owns one and decides only what an answer means to it. The second half
-//! builds the upload's own requests.
+//! the driver. Both machines, [`super::Upload`] and [`super::Abort`], own one and decide only what
+//! an answer means to them. The second half builds the upload's own requests.
 
 use std::collections::VecDeque;
 

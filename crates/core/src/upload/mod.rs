@@ -39,8 +39,10 @@
 //! - `schedule.rs`: the part table, which part to hash or send next, and how many at once;
 //! - `answers.rs`: what each OSS answer means (and `NoSuchUpload`: restart, or HEAD check);
 //! - `record.rs`: the checkpoint: which stored record to trust, saving ours, deleting it;
-//! - `progress.rs`: progress and speed for the user.
+//! - `progress.rs`: progress and speed for the user;
+//! - `abort.rs`: [`Abort`], discarding an upload with the same request rules.
 
+mod abort;
 mod answers;
 mod calls;
 mod progress;
@@ -57,6 +59,7 @@ use crate::request::{self, Endpoint, ObjectOptions, Request};
 use crate::retry::RetryPolicy;
 use crate::sign::{Credentials, SignatureVersion};
 
+pub use abort::{Abort, AbortConfig};
 use answers::Remote;
 use calls::{Answer, Calls};
 use progress::ProgressState;
