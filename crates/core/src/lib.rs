@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod crc64;
 pub mod error;
 pub mod hash;
+pub mod operation;
 pub mod plan;
 pub mod request;
 pub mod retry;

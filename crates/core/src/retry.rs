@@ -7,19 +7,9 @@
 //! (`random` in `[0, 1)`), so tests replay exact delays. Shape after arrow-rs object_store's
 //! `RetryConfig`/`Backoff`; rule set after go-v2's retryer and the browser tools (anchors.md).
 
+/// The operation a failure belongs to: some codes mean different things per operation.
+pub use crate::operation::Operation;
 use crate::xml::OssErrorBody;
-
-/// The OSS operations the uploader performs; some codes mean different things per operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Operation {
-    PutObject,
-    InitiateMultipartUpload,
-    UploadPart,
-    ListParts,
-    CompleteMultipartUpload,
-    AbortMultipartUpload,
-    HeadObject,
-}
 
 /// How a request failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
