@@ -4,6 +4,8 @@
 # glue from 6.7 KB to 4.9 KB gzipped and the snippets from 1.4 KB to 0.6 KB. Exports, the
 # wasm's import names (object keys, never mangled) and `new URL(…, import.meta.url)` stay as they
 # are; function and class names are kept too, so `Uploader.name` and stack traces read the same.
+# src/hash_worker.js builds the hashing worker's script from its own functions' source text,
+# which relies on no name (minified, it is run by scripts/check-hash-worker.mjs).
 # Used by scripts/package.sh and bench/build.sh, so the benchmark measures what ships.
 set -euo pipefail
 dir=$1

@@ -9,6 +9,7 @@ mod driver;
 mod file;
 mod hash_worker;
 mod http;
+mod js_number;
 mod lock;
 mod store;
 

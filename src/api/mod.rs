@@ -26,7 +26,8 @@ use web_sys::Blob;
 
 use crate::credentials::CredentialSource;
 use crate::driver::{self, Run, Stopped};
-use crate::file::{u64_to_f64, Source};
+use crate::file::Source;
+use crate::js_number::u64_to_f64;
 use crate::http;
 use crate::lock;
 use crate::store::{warn_once, Store};
