@@ -6,7 +6,7 @@
 # are; function and class names are kept too, so `Uploader.name` and stack traces read the same.
 # src/hash_worker.js builds the hashing worker's script from its own functions' source text,
 # which relies on no name (minified, it is run by scripts/check-hash-worker.mjs).
-# Used by scripts/package.sh and bench/build.sh, so the benchmark measures what ships.
+# Used by scripts/package.sh; the benchmark loads its output, pkg/, so it measures what ships.
 set -euo pipefail
 dir=$1
 for js in "$dir/oss_resumable.js" $(find "$dir/snippets" -name '*.js' 2>/dev/null); do
