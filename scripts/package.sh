@@ -12,6 +12,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
+# From an empty pkg/: wasm-pack leaves files it no longer writes (a snippet removed from the
+# crate stayed in pkg/snippets/ and was packed).
+rm -rf pkg
 wasm-pack --quiet build --mode no-install --release --target web \
   --out-dir pkg --out-name oss_resumable
 
