@@ -59,8 +59,13 @@ class PlainStreamBlob extends Blob {
     return Object.setPrototypeOf(super.slice(...a), PlainStreamBlob.prototype);
   }
   stream() {
-    const s = super.stream();
-    return { getReader: (o) => (o && o.mode === "byob" ? (() => { throw new TypeError("not a byte stream"); })() : s.getReader()) };
+    const stream = super.stream();
+    return {
+      getReader(options) {
+        if (options && options.mode === "byob") throw new TypeError("not a byte stream");
+        return stream.getReader();
+      },
+    };
   }
 }
 

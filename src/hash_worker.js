@@ -164,7 +164,8 @@ export function readBuffer() {
  * tasks (input, rendering, timers, XHR events) run first.
  */
 export function readRangeHere(blob, start, end, reuse, fold) {
-  return readRange(blob, start, end, reuse, fold, typeof MessageChannel === "function" ? nextTask : undefined);
+  const pause = typeof MessageChannel === "function" ? nextTask : undefined;
+  return readRange(blob, start, end, reuse, fold, pause);
 }
 
 /**
