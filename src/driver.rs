@@ -27,6 +27,7 @@ use web_sys::AbortSignal;
 use crate::credentials::CredentialSource;
 use crate::file::{Hasher, Source};
 use crate::http::{self, Exchange, Report};
+use crate::progress::progress_to_js;
 use crate::store::{warn_once, Store};
 
 /// What the page gave this run.
@@ -465,7 +466,7 @@ fn post_later(mailbox: &Mailbox, message: Message, delay_ms: i64) {
 
 fn report_progress(callback: Option<&Function>, p: &Progress) {
     let Some(callback) = callback else { return };
-    let value = crate::api::progress_to_js(p);
+    let value = progress_to_js(p);
     // A throwing onProgress must not break the upload.
     let _ = callback.call1(&JsValue::UNDEFINED, &value);
 }

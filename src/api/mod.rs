@@ -1,7 +1,8 @@
 //! The JS surface, and the only `#[wasm_bindgen]` items of the crate: `Uploader` with
-//! `upload`, `pending` and `discard`, the conversion of results and progress to plain JS objects,
-//! and of failures to an `Error` named "OssError" (or a `DOMException` named "AbortError" for a
-//! pause). Signatures and shapes are the contract in the README and `typescript.rs`.
+//! `upload`, `pending` and `discard`, the conversion of results and pending uploads to plain JS
+//! objects (progress is converted where the driver reports it, `crate::progress`), and of
+//! failures to an `Error` named "OssError" (or a `DOMException` named "AbortError" for a pause).
+//! Signatures and shapes are the contract in the README and `typescript.rs`.
 
 mod options;
 mod typescript;
@@ -16,9 +17,7 @@ use js_sys::{Array, Object, Reflect};
 use oss_resumable_core::checkpoint::Checkpoint;
 use oss_resumable_core::error::{ClientCode, OssError};
 use oss_resumable_core::request::{self, Endpoint};
-use oss_resumable_core::upload::{
-    Abort, AbortConfig, Phase, Progress, Upload, UploadConfig, UploadResult,
-};
+use oss_resumable_core::upload::{Abort, AbortConfig, Upload, UploadConfig, UploadResult};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -26,7 +25,8 @@ use web_sys::Blob;
 
 use crate::credentials::CredentialSource;
 use crate::driver::{self, Run, Stopped};
-use crate::file::{u64_to_f64, Source};
+use crate::file::Source;
+use crate::js_number::u64_to_f64;
 use crate::lock;
 use crate::store::{warn_once, Store};
 use options::{upload_settings, uploader_settings, UploaderSettings};
@@ -375,27 +375,6 @@ fn result_to_js(r: &UploadResult) -> JsValue {
     set(&obj, "resumed", &JsValue::from_bool(r.resumed));
     set(&obj, "partsReused", &JsValue::from(r.parts_reused));
     set(&obj, "requestId", &JsValue::from_str(&r.request_id));
-    obj.into()
-}
-
-pub(crate) fn progress_to_js(p: &Progress) -> JsValue {
-    let obj = Object::new();
-    set(&obj, "loaded", &JsValue::from_f64(u64_to_f64(p.loaded)));
-    set(&obj, "total", &JsValue::from_f64(u64_to_f64(p.total)));
-    set(&obj, "partsDone", &JsValue::from(p.parts_done));
-    set(&obj, "partsTotal", &JsValue::from(p.parts_total));
-    set(
-        &obj,
-        "bytesPerSecond",
-        &JsValue::from_f64(p.bytes_per_second),
-    );
-    let phase = match p.phase {
-        Phase::Preparing => "preparing",
-        Phase::Uploading => "uploading",
-        Phase::Completing => "completing",
-        Phase::Done => "done",
-    };
-    set(&obj, "phase", &JsValue::from_str(phase));
     obj.into()
 }
 
