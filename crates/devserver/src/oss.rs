@@ -24,6 +24,7 @@ use crate::ingest::{self, IngestError, Sink};
 use crate::store::{Blob, BlobData, Object, PartRecord, Upload};
 use crate::{lock, xml_out, ConnectionKill, HiddenHeaders, LogEntry, Server};
 use oss_resumable_core::crc64;
+use oss_resumable_core::error::code;
 use oss_resumable_core::sign;
 
 /// Smallest size of every part but the last (`EntityTooSmall` below it).
@@ -76,7 +77,7 @@ fn query_value<'a>(query: &'a [(String, Option<String>)], name: &str) -> Option<
 }
 
 fn invalid_object_name(message: &str) -> OssError {
-    OssError::new(StatusCode::BAD_REQUEST, "InvalidObjectName", message)
+    OssError::new(StatusCode::BAD_REQUEST, code::INVALID_OBJECT_NAME, message)
 }
 
 /// Splits the URL into bucket, decoded key and decoded query.
@@ -401,8 +402,8 @@ fn finish(
     let mut res = match result {
         Ok(r) => r,
         Err(e) => {
-            log.code = Some(e.code.clone());
-            error_response(server, &e, &log.request_id, head, host)
+            log.code = Some(e.code().to_string());
+            e.to_response(&log.request_id, head, host)
         }
     };
     log.status = res.status().as_u16();
@@ -424,34 +425,6 @@ fn finish(
     }
     server.record(log);
     res
-}
-
-/// OSS's `<Error>` response; for HEAD the XML goes base64-encoded into `x-oss-err` instead.
-pub fn error_response(
-    _server: &Server,
-    err: &OssError,
-    request_id: &str,
-    head: bool,
-    host_id: &str,
-) -> Response {
-    let xml = xml_out::error_body(err, request_id, host_id);
-    let mut b = Response::builder()
-        .status(err.status)
-        .header("x-oss-request-id", request_id)
-        .header(header::CONTENT_TYPE, "application/xml");
-    if let Some(ec) = err.ec {
-        b = b.header("x-oss-ec", ec);
-    }
-    let res = if head {
-        b.header(
-            "x-oss-err",
-            base64::engine::general_purpose::STANDARD.encode(xml.as_bytes()),
-        )
-        .body(Body::empty())
-    } else {
-        b.body(Body::from(xml))
-    };
-    res.unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response_compat())
 }
 
 async fn dispatch(
@@ -503,7 +476,7 @@ async fn dispatch(
         "ListMultipartUploads" => list_uploads(s, c),
         "Unsupported" => Err(OssError::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "MethodNotAllowed",
+            code::METHOD_NOT_ALLOWED,
             "The specified method is not allowed against this resource.",
         )),
         other => Err(OssError::not_implemented(format!(
@@ -557,7 +530,7 @@ fn forbid_overwrite(c: &Ctx) -> Result<bool, OssError> {
 fn file_already_exists() -> OssError {
     OssError::new(
         StatusCode::CONFLICT,
-        "FileAlreadyExists",
+        code::FILE_ALREADY_EXISTS,
         "The object you specified already exists and can not be overwritten.",
     )
     .ec("0042-00000214")
@@ -584,7 +557,7 @@ fn check_content_md5(c: &Ctx, md5: &[u8; 16]) -> Result<(), OssError> {
     let Some(v) = c.headers.get("content-md5") else {
         return Ok(());
     };
-    let invalid = |m: &str| OssError::new(StatusCode::BAD_REQUEST, "InvalidDigest", m);
+    let invalid = |m: &str| OssError::new(StatusCode::BAD_REQUEST, code::INVALID_DIGEST, m);
     let sent = v
         .to_str()
         .ok()
@@ -632,7 +605,7 @@ async fn receive(
         if len > MAX_PART_SIZE {
             return Err(OssError::new(
                 StatusCode::BAD_REQUEST,
-                "EntityTooLarge",
+                code::ENTITY_TOO_LARGE,
                 "Your proposed upload exceeds the maximum allowed size.",
             ));
         }
@@ -663,7 +636,7 @@ async fn receive(
                 IngestError::Io(e) => e.into(),
                 other => OssError::new(
                     StatusCode::BAD_REQUEST,
-                    "IncompleteBody",
+                    code::INCOMPLETE_BODY,
                     format!("The request body ended early: {other}"),
                 ),
             })
@@ -864,7 +837,7 @@ async fn complete(s: &Server, c: &Ctx, body: &mut Option<Body>) -> Result<Respon
             if list.windows(2).any(|w| w[1].0 <= w[0].0) {
                 return Err(OssError::new(
                     StatusCode::BAD_REQUEST,
-                    "InvalidPartOrder",
+                    code::INVALID_PART_ORDER,
                     "The list of parts was not in ascending order. Parts list must specified in order by part number.",
                 )
                 .ec("0042-00000209"));
@@ -878,7 +851,7 @@ async fn complete(s: &Server, c: &Ctx, body: &mut Option<Body>) -> Result<Respon
                     _ => {
                         return Err(OssError::new(
                             StatusCode::BAD_REQUEST,
-                            "InvalidPart",
+                            code::INVALID_PART,
                             "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.",
                         )
                         .with("PartNumber", number.to_string())
@@ -900,7 +873,7 @@ async fn complete(s: &Server, c: &Ctx, body: &mut Option<Body>) -> Result<Respon
     {
         return Err(OssError::new(
             StatusCode::BAD_REQUEST,
-            "EntityTooSmall",
+            code::ENTITY_TOO_SMALL,
             "Your proposed upload is smaller than the minimum allowed size.",
         )
         .with("PartNumber", small.number.to_string())
@@ -1165,7 +1138,7 @@ fn get_object(s: &Server, c: &Ctx, head: bool) -> Result<Response, OssError> {
         Some(Err(())) => {
             return Err(OssError::new(
                 StatusCode::RANGE_NOT_SATISFIABLE,
-                "InvalidRange",
+                code::INVALID_RANGE,
                 "The requested range cannot be satisfied.",
             ))
         }
