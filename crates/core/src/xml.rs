@@ -888,6 +888,10 @@ pub struct OssErrorBody {
     pub part_number: Option<String>,
     pub upload_id: Option<String>,
     pub bucket: Option<String>,
+    /// Operation-specific elements this type does not name (`Key`, `BucketName`,
+    /// `ProposedSize`, …), in document order: read so that nothing is lost, written after the
+    /// named ones. Names must be XML names; they are written as given.
+    pub other: Vec<(String, String)>,
 }
 
 impl OssErrorBody {
@@ -897,6 +901,27 @@ impl OssErrorBody {
             code: code.into(),
             message: Some(message.into()),
             ..Self::default()
+        }
+    }
+
+    /// Sets the element called `name` (OSS's spelling): its field when this type names it,
+    /// otherwise an entry of [`Self::other`]. The dev server builds its bodies this way.
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        let value = value.into();
+        match name {
+            "Code" => self.code = value,
+            "Message" => self.message = Some(value),
+            "MaxAllowedSkewMilliseconds" => match value.parse() {
+                Ok(ms) => self.max_allowed_skew_milliseconds = Some(ms),
+                Err(_) => self.other.push((name.to_owned(), value)),
+            },
+            _ => {
+                if let Some((_, slot)) = self.texts().into_iter().find(|(n, _)| *n == name) {
+                    *slot = Some(value);
+                    return;
+                }
+                self.other.push((name.to_owned(), value));
+            }
         }
     }
 
@@ -959,9 +984,18 @@ impl OssXml for OssErrorBody {
             max_allowed_skew_milliseconds: f.opt_number("MaxAllowedSkewMilliseconds", u64::MAX)?,
             ..Self::default()
         };
+        let mut named = vec!["Code", "Message", "MaxAllowedSkewMilliseconds"];
         for (name, slot) in body.texts() {
             *slot = f.opt(name)?;
+            named.push(name);
         }
+        body.other = f
+            .element
+            .children
+            .iter()
+            .filter(|c| !named.contains(&c.name()))
+            .map(|c| (c.name().to_owned(), c.text.clone()))
+            .collect();
         Ok(body)
     }
 
@@ -974,6 +1008,9 @@ impl OssXml for OssErrorBody {
         }
         if let Some(ms) = self.max_allowed_skew_milliseconds {
             w.number("MaxAllowedSkewMilliseconds", ms);
+        }
+        for (name, text) in &self.other {
+            w.text(name, text);
         }
     }
 }
