@@ -14,8 +14,8 @@
 
 use crate::vecmap::VecMap;
 
-use crate::hash::{Algorithm, Hasher};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::crc64::combine;
 use crate::plan::{MultipartPlan, PlanError};
@@ -328,16 +328,16 @@ fn check_part(plan: &MultipartPlan, part: &PartHint) -> Result<(), CheckpointErr
 }
 
 /// Unambiguous canonical encoding for hashing: a domain tag, then every field length-prefixed.
-struct Canonical(Hasher);
+struct Canonical(Sha256);
 
 impl Canonical {
     fn new(domain: &[u8]) -> Self {
-        let mut c = Canonical(Hasher::new(Algorithm::Sha256));
+        let mut c = Canonical(Sha256::new());
         c.bytes(domain);
         c
     }
     fn bytes(&mut self, b: &[u8]) -> &mut Self {
-        self.0.update(&(b.len() as u64).to_be_bytes());
+        self.0.update((b.len() as u64).to_be_bytes());
         self.0.update(b);
         self
     }
@@ -345,7 +345,7 @@ impl Canonical {
         self.bytes(s.as_bytes())
     }
     fn u64(&mut self, v: u64) -> &mut Self {
-        self.0.update(&v.to_be_bytes());
+        self.0.update(v.to_be_bytes());
         self
     }
     fn file(&mut self, f: &FileIdentity) -> &mut Self {
@@ -356,7 +356,7 @@ impl Canonical {
             .u64(f.sample_crc64)
     }
     fn finish(self) -> [u8; 32] {
-        self.0.finish().into_array()
+        self.0.finalize().into()
     }
 }
 

@@ -6,7 +6,6 @@ pub mod b64;
 pub mod checkpoint;
 pub mod crc64;
 pub mod error;
-pub mod hash;
 pub mod plan;
 pub mod request;
 pub mod retry;

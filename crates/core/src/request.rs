@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use md5::Digest as _;
 use percent_encoding::utf8_percent_encode;
 
 use crate::sign::{region_from_endpoint, URI_ENCODE, URI_ENCODE_PATH};
@@ -791,10 +792,7 @@ pub fn complete_multipart_upload(
         }
     }
     let body = complete_multipart_upload_xml(&deduped);
-    let md5 = crate::b64::encode(&crate::hash::digest(
-        crate::hash::Algorithm::Md5,
-        body.as_bytes(),
-    ));
+    let md5 = crate::b64::encode(&md5::Md5::digest(body.as_bytes()));
     req.query
         .push(("uploadId".to_owned(), Some(upload_id.to_owned())));
     req.headers
