@@ -12,5 +12,6 @@ pub mod retry;
 pub mod sign;
 pub mod sort;
 pub mod upload;
+pub mod url;
 pub mod vecmap;
 pub mod xml;

@@ -7,9 +7,8 @@
 use std::fmt;
 
 use md5::Digest as _;
-use percent_encoding::utf8_percent_encode;
 
-use crate::sign::{region_from_endpoint, URI_ENCODE, URI_ENCODE_PATH};
+use crate::url::{region_from_endpoint, uri_encode, uri_encode_path};
 
 /// OSS limits used by the builders (§4.2, §4.4, §4.6, §1, §7.3).
 pub const MAX_KEY_BYTES: usize = 1023;
@@ -373,13 +372,13 @@ impl Endpoint {
             url.push_str(&req.bucket);
             url.push('/');
         }
-        url.push_str(&utf8_percent_encode(&req.key, URI_ENCODE_PATH).to_string());
+        url.push_str(&uri_encode_path(&req.key));
         for (i, (k, v)) in req.query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
-            url.push_str(&utf8_percent_encode(k, URI_ENCODE).to_string());
+            url.push_str(&uri_encode(k));
             if let Some(v) = v {
                 url.push('=');
-                url.push_str(&utf8_percent_encode(v, URI_ENCODE).to_string());
+                url.push_str(&uri_encode(v));
             }
         }
         url

@@ -532,15 +532,10 @@ fn url_decode(root: &'static str, s: &mut String) -> Result<(), XmlError> {
     Ok(())
 }
 
-/// Percent-encodes `s` the way OSS does for `encoding-type=url` (RFC 3986 unreserved kept),
-/// for the dev server when it answers a request that asked for it.
+/// Percent-encodes `s` the way OSS does for `encoding-type=url` (RFC 3986 unreserved kept, the
+/// same `UriEncode` as V4 signing), for the dev server when it answers a request that asked for it.
 pub fn url_encode(s: &str) -> String {
-    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    percent_encoding::utf8_percent_encode(s, SET).to_string()
+    crate::url::uri_encode(s)
 }
 
 /// Response to `POST /<key>?uploads` (§4.1).
