@@ -17,6 +17,8 @@ use crate::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::prim::hex;
+
 use crate::crc64::combine;
 use crate::plan::{MultipartPlan, PlanError};
 
@@ -265,7 +267,7 @@ impl Checkpoint {
         c.str(endpoint).str(bucket).str(key);
         c.file(file);
         let digest = c.finish();
-        format!("cp-{}", hex(&digest[..16]))
+        format!("cp-{}", hex::encode(&digest[..16]))
     }
 
     /// Bytes in the recorded parts (upload progress to show before ListParts answers).
@@ -304,7 +306,7 @@ impl Checkpoint {
                 .u64(p.crc64);
         }
         c.u64(self.created_at_ms).u64(self.updated_at_ms);
-        hex(&c.finish())
+        hex::encode(&c.finish())
     }
 }
 
@@ -358,16 +360,6 @@ impl Canonical {
     fn finish(self) -> [u8; 32] {
         self.0.finalize().into()
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    s
 }
 
 /// The byte ranges `[start, end)` of the file to sample for [`FileIdentity::sample_crc64`]:

@@ -2,7 +2,8 @@
 //! randomness. Time and jitter are passed in; requests come out as plain data; the browser glue
 //! (the root crate) and the dev server (`crates/devserver`) perform them.
 
-pub mod b64;
+mod prim;
+
 pub mod checkpoint;
 pub mod crc64;
 pub mod error;
@@ -10,8 +11,9 @@ pub mod plan;
 pub mod request;
 pub mod retry;
 pub mod sign;
-pub mod sort;
 pub mod upload;
 pub mod url;
-pub mod vecmap;
 pub mod xml;
+
+// The browser glue uses these two primitives as well.
+pub use prim::{sort, vecmap};

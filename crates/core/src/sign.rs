@@ -146,16 +146,6 @@ fn is_oss_header(lower_name: &str) -> bool {
     lower_name.starts_with("x-oss-")
 }
 
-fn hex_lower(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    s
-}
-
 /// `SimpleHmac` rather than `Hmac`: the same MAC through the plain `Digest` API, with less
 /// generic code in the .wasm (about 0.2 KB gzip for the two hashes); it hashes the key again for
 /// every message, which costs nothing at a few hundred bytes per request.
@@ -315,7 +305,7 @@ pub fn v1_signature(access_key_secret: &str, string_to_sign: &str) -> String {
     let mut mac = SimpleHmac::<Sha1>::new_from_slice(access_key_secret.as_bytes())
         .expect("HMAC accepts any key length");
     mac.update(string_to_sign.as_bytes());
-    crate::b64::encode(&mac.finalize().into_bytes())
+    crate::prim::b64::encode(&mac.finalize().into_bytes())
 }
 
 /// V1 Authorization value: `OSS <AccessKeyId>:<signature>`.
@@ -463,12 +453,12 @@ pub fn v4_signing_key(
 
 /// V4 signature: lowercase hex HMAC-SHA256 of the StringToSign under the signing key (§3.3).
 pub fn v4_signature(signing_key: &[u8; 32], string_to_sign: &str) -> String {
-    hex_lower(&hmac_sha256(signing_key, string_to_sign.as_bytes()))
+    crate::prim::hex::encode(&hmac_sha256(signing_key, string_to_sign.as_bytes()))
 }
 
 /// Lowercase hex SHA-256, e.g. of a canonical request (the last StringToSign line).
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex_lower(&Sha256::digest(data))
+    crate::prim::hex::encode(&Sha256::digest(data))
 }
 
 /// V4 Authorization in the compact go-v2/ali-oss layout (§3.4):

@@ -29,12 +29,6 @@ pub fn to_xml<T: xml::OssXml>(value: &T) -> String {
     xml::to_xml(value)
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// `<Error>` with `Code`, `Message`, `RequestId`, `HostId`, `EC` and the operation's extras.
 pub fn error_body(err: &OssError, request_id: &str, host_id: &str) -> String {
     let mut body = OssErrorBody::new(err.code.clone(), err.message.clone());
@@ -63,7 +57,9 @@ pub fn error_body(err: &OssError, request_id: &str, host_id: &str) -> String {
             "Bucket" => body.bucket = v,
             "Condition" => body.condition = v,
             // Elements the core's type does not model (`Key`, `BucketName`, `ProposedSize`, …).
-            other => unmodelled.push_str(&format!("<{other}>{}</{other}>", esc(value))),
+            other => {
+                unmodelled.push_str(&format!("<{other}>{}</{other}>", xml::escape_text(value)))
+            }
         }
     }
     let xml = xml::to_xml(&body);
