@@ -2,6 +2,7 @@
 //! randomness. Time and jitter are passed in; requests come out as plain data; the browser glue
 //! (the root crate) and the dev server (`crates/devserver`) perform them.
 
+mod date;
 mod prim;
 
 pub mod checkpoint;

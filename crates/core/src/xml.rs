@@ -578,18 +578,13 @@ pub fn parse_oss_time_ms(s: &str) -> Option<u64> {
         }
         _ => return None,
     };
-    // Days from civil (Howard Hinnant's algorithm), valid for the proleptic Gregorian calendar.
-    let y = if month <= 2 {
-        year.checked_sub(1)?
-    } else {
-        year
-    };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = (era * 146_097 + doe).checked_sub(719_468)?;
+    // The calendar is `date.rs`'s; a day before 1970 is no OSS time.
+    let days = crate::date::days_from_civil(
+        i64::try_from(year).ok()?,
+        u32::try_from(month).ok()?,
+        u32::try_from(day).ok()?,
+    );
+    let days = u64::try_from(days).ok()?;
     let secs = days * 86_400 + hour * 3600 + min * 60 + sec;
     secs.checked_mul(1000)?.checked_add(frac_ms)
 }
