@@ -1,7 +1,7 @@
 //! The OSS operations this crate builds requests for, spelt once: the retry rules, the upload
 //! machine, the test model of OSS and the dev server all name an operation with [`Operation`],
 //! and [`classify`] reads a [`Request`] back into its operation, the inverse of the builders in
-//! `request.rs` (docs/protocol.md §4).
+//! `request/build.rs` (docs/protocol.md §4).
 
 use std::fmt;
 use std::str::FromStr;
@@ -22,7 +22,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// Every operation, in the order of the builders in `request.rs`.
+    /// Every operation, in the order of the builders in `request/build.rs`.
     pub const ALL: [Operation; 8] = [
         Operation::PutObject,
         Operation::HeadObject,
@@ -81,7 +81,7 @@ pub struct Classified {
 }
 
 /// The operation a request performs, read from its method, key and query as OSS reads them (the
-/// inverse of the builders in `request.rs`); `None` for a request none of them makes (GetObject,
+/// inverse of the builders in `request/build.rs`); `None` for a request none of them makes (GetObject,
 /// DeleteObject, a bucket listing, …).
 ///
 /// OSS routes on the sub-resource, not on the other parameters (§4): `?uploads` makes a POST an

@@ -1,6 +1,6 @@
 //! The URL of an OSS request (docs/protocol.md §1): how object keys and query parameters are
 //! percent-encoded, which is also V4's `UriEncode` (§3.2) and the `encoding-type=url` of listings,
-//! and which region a regional endpoint host names. The request builders (`request.rs`), the
+//! and which region a regional endpoint host names. The request builders (`request/build.rs`), the
 //! signers (`sign/`) and the XML bodies (`xml.rs`) share it; it depends on none of them.
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
