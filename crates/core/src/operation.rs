@@ -49,6 +49,41 @@ impl Operation {
     }
 }
 
+impl Operation {
+    /// The operation a method names on an object (`bucket_level` false) or on the bucket itself,
+    /// given which sub-resources the query has (`has("uploads")`, `has("uploadId")`, …): the rule
+    /// under [`classify`], shared with the dev server's router. `None` for anything none of the
+    /// builders makes (GetObject, DeleteObject, a bucket listing, …).
+    ///
+    /// OSS routes on the sub-resource, not on the other parameters (§4): `?uploads` makes a POST
+    /// an Initiate and a bucket GET a ListMultipartUploads; `?uploadId` makes a PUT an
+    /// UploadPart, a POST a Complete, a GET a ListParts and a DELETE an Abort. A PUT with
+    /// `partNumber` alone is an UploadPart too (OSS then answers that the upload id is
+    /// missing), not a PutObject.
+    pub fn named_by(
+        method: Method,
+        bucket_level: bool,
+        has: impl Fn(&str) -> bool,
+    ) -> Option<Self> {
+        if bucket_level {
+            return match method {
+                Method::Get if has("uploads") => Some(Operation::ListMultipartUploads),
+                _ => None,
+            };
+        }
+        Some(match method {
+            Method::Post if has("uploads") => Operation::InitiateMultipartUpload,
+            Method::Post if has("uploadId") => Operation::CompleteMultipartUpload,
+            Method::Put if has("uploadId") || has("partNumber") => Operation::UploadPart,
+            Method::Put => Operation::PutObject,
+            Method::Get if has("uploadId") => Operation::ListParts,
+            Method::Head => Operation::HeadObject,
+            Method::Delete if has("uploadId") => Operation::AbortMultipartUpload,
+            Method::Get | Method::Post | Method::Delete => return None,
+        })
+    }
+}
+
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -81,32 +116,12 @@ pub struct Classified {
 }
 
 /// The operation a request performs, read from its method, key and query as OSS reads them (the
-/// inverse of the builders in `request/build.rs`); `None` for a request none of them makes (GetObject,
-/// DeleteObject, a bucket listing, …).
-///
-/// OSS routes on the sub-resource, not on the other parameters (§4): `?uploads` makes a POST an
-/// Initiate and a bucket GET a ListMultipartUploads; `?uploadId` makes a PUT an UploadPart, a POST
-/// a Complete, a GET a ListParts and a DELETE an Abort. A PUT with `partNumber` alone is an
-/// UploadPart too (OSS then answers that the upload id is missing), not a PutObject.
+/// inverse of the builders in `request/build.rs`, by [`Operation::named_by`]); `None` for a
+/// request none of them makes (GetObject, DeleteObject, a bucket listing, …).
 pub fn classify(request: &Request) -> Option<Classified> {
-    let has = |name: &str| request.query_param(name).is_some();
-    let operation = if request.key.is_empty() {
-        match request.method {
-            Method::Get if has("uploads") => Operation::ListMultipartUploads,
-            _ => return None,
-        }
-    } else {
-        match request.method {
-            Method::Post if has("uploads") => Operation::InitiateMultipartUpload,
-            Method::Post if has("uploadId") => Operation::CompleteMultipartUpload,
-            Method::Put if has("uploadId") || has("partNumber") => Operation::UploadPart,
-            Method::Put => Operation::PutObject,
-            Method::Get if has("uploadId") => Operation::ListParts,
-            Method::Head => Operation::HeadObject,
-            Method::Delete if has("uploadId") => Operation::AbortMultipartUpload,
-            Method::Get | Method::Post | Method::Delete => return None,
-        }
-    };
+    let operation = Operation::named_by(request.method, request.key.is_empty(), |name| {
+        request.query_param(name).is_some()
+    })?;
     let part_number = match operation {
         Operation::UploadPart => request
             .query_param("partNumber")

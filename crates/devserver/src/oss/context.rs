@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicU64;
 
 use axum::http::{HeaderMap, Method, StatusCode};
 
-use super::route::{query_value, Operation, Query};
+use super::route::{query_value, Query, Served};
 use crate::error::OssError;
 use crate::store::{Store, Upload};
 use oss_resumable_core::error::code;
@@ -14,7 +14,7 @@ use oss_resumable_core::error::code;
 /// Everything an operation needs about the request besides its body.
 pub struct Ctx<'r> {
     pub method: Method,
-    pub operation: Operation,
+    pub operation: Served,
     pub bucket: String,
     pub key: String,
     pub query: Query,

@@ -27,8 +27,9 @@ use crate::{ingest, lock, ConnectionKill, Server};
 use context::Ctx;
 use exchange::Exchange;
 use oss_resumable_core::error::code;
+use oss_resumable_core::operation::Operation;
 use oss_resumable_core::sign;
-use route::{Operation, Route};
+use route::{Route, Served};
 
 /// Entry point for every request outside `/__dev/`.
 pub async fn handle(State(server): State<Arc<Server>>, req: Request) -> Response {
@@ -136,24 +137,26 @@ async fn dispatch(
     }
     authenticate(s, c, effects)?;
     match c.operation {
-        Operation::PutObject => object::put_object(s, c, body).await,
-        Operation::GetObject => object::get_object(s, c, false),
-        Operation::HeadObject => object::get_object(s, c, true),
-        Operation::DeleteObject => object::delete_object(s, c),
-        Operation::InitiateMultipartUpload => multipart::initiate_multipart_upload(s, c),
-        Operation::UploadPart => multipart::upload_part(s, c, body).await,
-        Operation::CompleteMultipartUpload => {
+        Served::Oss(Operation::PutObject) => object::put_object(s, c, body).await,
+        Served::GetObject => object::get_object(s, c, false),
+        Served::Oss(Operation::HeadObject) => object::get_object(s, c, true),
+        Served::DeleteObject => object::delete_object(s, c),
+        Served::Oss(Operation::InitiateMultipartUpload) => {
+            multipart::initiate_multipart_upload(s, c)
+        }
+        Served::Oss(Operation::UploadPart) => multipart::upload_part(s, c, body).await,
+        Served::Oss(Operation::CompleteMultipartUpload) => {
             multipart::complete_multipart_upload(s, c, body).await
         }
-        Operation::ListParts => multipart::list_parts(s, c),
-        Operation::AbortMultipartUpload => multipart::abort_multipart_upload(s, c),
-        Operation::ListMultipartUploads => multipart::list_multipart_uploads(s, c),
-        Operation::Unsupported => Err(OssError::new(
+        Served::Oss(Operation::ListParts) => multipart::list_parts(s, c),
+        Served::Oss(Operation::AbortMultipartUpload) => multipart::abort_multipart_upload(s, c),
+        Served::Oss(Operation::ListMultipartUploads) => multipart::list_multipart_uploads(s, c),
+        Served::Unsupported => Err(OssError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             code::METHOD_NOT_ALLOWED,
             "The specified method is not allowed against this resource.",
         )),
-        Operation::ListBuckets | Operation::ListObjects | Operation::BucketOperation => {
+        Served::ListBuckets | Served::ListObjects | Served::BucketOperation => {
             Err(OssError::not_implemented(format!(
                 "{} is not supported by oss-devserver.",
                 c.operation.name()

@@ -7,6 +7,8 @@ use percent_encoding::percent_decode_str;
 
 use crate::error::OssError;
 use oss_resumable_core::error::code;
+use oss_resumable_core::operation::Operation;
+use oss_resumable_core::request as core;
 
 /// Longest object key, in UTF-8 bytes (§1).
 const MAX_KEY_BYTES: usize = 1023;
@@ -22,86 +24,77 @@ pub fn query_value<'a>(query: &'a [(String, Option<String>)], name: &str) -> Opt
         .map(|(_, v)| v.as_deref().unwrap_or(""))
 }
 
-/// The operations the server tells apart, named as OSS's docs (and the fault rules) name them.
+/// What the server serves: one of the core's [`Operation`]s, told apart by the core's own rule
+/// ([`Operation::named_by`], the inverse of the client's builders), or a request the client never
+/// makes, which the server still names for its log and its fault rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-// `BucketOperation` is the name the request log and the fault rules have always used.
-#[allow(clippy::enum_variant_names)]
-pub enum Operation {
+pub enum Served {
+    /// An operation the client makes.
+    Oss(Operation),
     /// `GET /`: the service, no bucket.
     ListBuckets,
+    /// `GET /` on a bucket without `?uploads`.
     ListObjects,
-    ListMultipartUploads,
-    /// Any other bucket-level request (ACL, CORS, lifecycle, …).
+    /// Any other bucket-level request (ACL, CORS, lifecycle, …). The request log and the fault
+    /// rules have always used this name.
     BucketOperation,
-    PutObject,
+    /// `GET` on an object.
     GetObject,
-    HeadObject,
+    /// `DELETE` on an object without `?uploadId`.
     DeleteObject,
-    InitiateMultipartUpload,
-    UploadPart,
-    CompleteMultipartUpload,
-    ListParts,
-    AbortMultipartUpload,
     /// A method no object operation answers to (`PATCH /bucket/key`).
     Unsupported,
 }
 
-impl Operation {
+impl Served {
+    /// The name in the request log and the fault rules: OSS's name for the operation.
     pub fn name(self) -> &'static str {
         match self {
-            Operation::ListBuckets => "ListBuckets",
-            Operation::ListObjects => "ListObjects",
-            Operation::ListMultipartUploads => "ListMultipartUploads",
-            Operation::BucketOperation => "BucketOperation",
-            Operation::PutObject => "PutObject",
-            Operation::GetObject => "GetObject",
-            Operation::HeadObject => "HeadObject",
-            Operation::DeleteObject => "DeleteObject",
-            Operation::InitiateMultipartUpload => "InitiateMultipartUpload",
-            Operation::UploadPart => "UploadPart",
-            Operation::CompleteMultipartUpload => "CompleteMultipartUpload",
-            Operation::ListParts => "ListParts",
-            Operation::AbortMultipartUpload => "AbortMultipartUpload",
-            Operation::Unsupported => "Unsupported",
+            Served::Oss(op) => op.as_str(),
+            Served::ListBuckets => "ListBuckets",
+            Served::ListObjects => "ListObjects",
+            Served::BucketOperation => "BucketOperation",
+            Served::GetObject => "GetObject",
+            Served::DeleteObject => "DeleteObject",
+            Served::Unsupported => "Unsupported",
         }
     }
 
-    /// The operation a method and query name (§4).
+    /// What a method and query name (§4).
     fn of(
         method: &Method,
         bucket: Option<&str>,
         key: &str,
         query: &[(String, Option<String>)],
     ) -> Self {
+        let Some(_) = bucket else {
+            return Served::ListBuckets;
+        };
         let has = |name: &str| query.iter().any(|(n, _)| n == name);
-        if bucket.is_none() {
-            return Operation::ListBuckets;
+        let core_method = match *method {
+            Method::GET => Some(core::Method::Get),
+            Method::PUT => Some(core::Method::Put),
+            Method::POST => Some(core::Method::Post),
+            Method::HEAD => Some(core::Method::Head),
+            Method::DELETE => Some(core::Method::Delete),
+            _ => None,
+        };
+        if let Some(op) = core_method.and_then(|m| Operation::named_by(m, key.is_empty(), has)) {
+            return Served::Oss(op);
         }
-        if key.is_empty() {
-            return match *method {
-                Method::GET if has("uploads") => Operation::ListMultipartUploads,
-                Method::GET => Operation::ListObjects,
-                _ => Operation::BucketOperation,
-            };
-        }
-        match *method {
-            Method::POST if has("uploads") => Operation::InitiateMultipartUpload,
-            Method::POST if has("uploadId") => Operation::CompleteMultipartUpload,
-            Method::PUT if has("uploadId") || has("partNumber") => Operation::UploadPart,
-            Method::PUT => Operation::PutObject,
-            Method::GET if has("uploadId") => Operation::ListParts,
-            Method::GET => Operation::GetObject,
-            Method::HEAD => Operation::HeadObject,
-            Method::DELETE if has("uploadId") => Operation::AbortMultipartUpload,
-            Method::DELETE => Operation::DeleteObject,
-            _ => Operation::Unsupported,
+        match (key.is_empty(), method) {
+            (true, &Method::GET) => Served::ListObjects,
+            (true, _) => Served::BucketOperation,
+            (false, &Method::GET) => Served::GetObject,
+            (false, &Method::DELETE) => Served::DeleteObject,
+            (false, _) => Served::Unsupported,
         }
     }
 }
 
 /// What a request addresses.
 pub struct Route {
-    pub operation: Operation,
+    pub operation: Served,
     /// `None` for the service itself (ListBuckets).
     pub bucket: Option<String>,
     /// Decoded object key; `""` for bucket-level requests.
@@ -146,7 +139,7 @@ impl Route {
         };
         check_key(&key)?;
         Ok(Route {
-            operation: Operation::of(method, bucket.as_deref(), &key, &query),
+            operation: Served::of(method, bucket.as_deref(), &key, &query),
             bucket,
             key,
             query,
@@ -244,7 +237,7 @@ mod tests {
         )
         .unwrap();
         for r in [&path, &host] {
-            assert_eq!(r.operation, Operation::UploadPart);
+            assert_eq!(r.operation, Served::Oss(Operation::UploadPart));
             assert_eq!(
                 (r.bucket.as_deref(), r.key.as_str()),
                 (Some("demo"), "a b/c")
@@ -256,41 +249,45 @@ mod tests {
         let other = route(Method::GET, "/demo/k", "oss.localhost").unwrap();
         assert_eq!(
             (other.bucket.as_deref(), other.operation),
-            (Some("demo"), Operation::GetObject)
+            (Some("demo"), Served::GetObject)
         );
     }
 
     #[test]
     fn method_and_query_name_the_operation() {
         let cases = [
-            (Method::GET, "/", Operation::ListBuckets),
-            (Method::GET, "/demo", Operation::ListObjects),
+            (Method::GET, "/", Served::ListBuckets),
+            (Method::GET, "/demo", Served::ListObjects),
             (
                 Method::GET,
                 "/demo/?uploads",
-                Operation::ListMultipartUploads,
+                Served::Oss(Operation::ListMultipartUploads),
             ),
-            (Method::PUT, "/demo/?acl", Operation::BucketOperation),
+            (Method::PUT, "/demo/?acl", Served::BucketOperation),
             (
                 Method::POST,
                 "/demo/k?uploads=",
-                Operation::InitiateMultipartUpload,
+                Served::Oss(Operation::InitiateMultipartUpload),
             ),
             (
                 Method::POST,
                 "/demo/k?uploadId=U",
-                Operation::CompleteMultipartUpload,
+                Served::Oss(Operation::CompleteMultipartUpload),
             ),
-            (Method::PUT, "/demo/k", Operation::PutObject),
-            (Method::GET, "/demo/k?uploadId=U", Operation::ListParts),
-            (Method::HEAD, "/demo/k", Operation::HeadObject),
+            (Method::PUT, "/demo/k", Served::Oss(Operation::PutObject)),
+            (
+                Method::GET,
+                "/demo/k?uploadId=U",
+                Served::Oss(Operation::ListParts),
+            ),
+            (Method::HEAD, "/demo/k", Served::Oss(Operation::HeadObject)),
             (
                 Method::DELETE,
                 "/demo/k?uploadId=U",
-                Operation::AbortMultipartUpload,
+                Served::Oss(Operation::AbortMultipartUpload),
             ),
-            (Method::DELETE, "/demo/k", Operation::DeleteObject),
-            (Method::PATCH, "/demo/k", Operation::Unsupported),
+            (Method::DELETE, "/demo/k", Served::DeleteObject),
+            (Method::PATCH, "/demo/k", Served::Unsupported),
         ];
         for (method, uri, op) in cases {
             assert_eq!(route(method, uri, "h").unwrap().operation, op, "{uri}");
