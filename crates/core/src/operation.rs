@@ -11,13 +11,21 @@ use crate::request::{Method, Request};
 /// An OSS API operation, named as OSS's documentation names it (§4.1–§4.6, §4.9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
+    /// A whole object in one request (§4.9).
     PutObject,
+    /// Size, ETag and CRC-64 of a stored object (§4.3: the check after a lost Complete answer).
     HeadObject,
+    /// Starts a multipart upload and returns its upload id (§4.1).
     InitiateMultipartUpload,
+    /// Stores one part of an upload (§4.2).
     UploadPart,
+    /// The parts stored for an upload so far (§4.4), read on resume.
     ListParts,
+    /// Assembles the parts into the object (§4.3).
     CompleteMultipartUpload,
+    /// Ends an upload and frees its parts (§4.5).
     AbortMultipartUpload,
+    /// The uploads in progress in a bucket (§4.6).
     ListMultipartUploads,
 }
 
@@ -109,6 +117,7 @@ impl FromStr for Operation {
 /// What a request asks OSS to do: its operation and, for UploadPart, the part number it carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Classified {
+    /// The operation.
     pub operation: Operation,
     /// `partNumber` of an UploadPart (`None` when absent or not a number); `None` for every
     /// other operation.

@@ -20,16 +20,23 @@ pub const PART_SIZE_GRANULE: u64 = 1 << 20;
 /// Why a file cannot be planned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
+    /// The part size asked for is below 100 KiB or above 5 GiB.
     #[error("part size {0} bytes is outside OSS's limits (102400 bytes to 5 GiB)")]
     PartSizeOutOfRange(u64),
+    /// The file is larger than 10,000 parts of 5 GiB.
     #[error("file of {0} bytes is larger than the largest OSS object (10,000 parts of 5 GiB)")]
     FileTooLarge(u64),
     #[error("a part size of {part_size} bytes needs {parts} parts for {file_size} bytes; OSS allows 10,000")]
+    /// The part size asked for would need more than 10,000 parts.
     TooManyParts {
+        /// The file's size, in bytes.
         file_size: u64,
+        /// The part size asked for, in bytes.
         part_size: u64,
+        /// The parts it would take.
         parts: u64,
     },
+    /// A multipart upload was required of a file smaller than one part.
     #[error("a multipart upload needs at least {MIN_PART_SIZE} bytes, the file has {0}")]
     TooSmallForMultipart(u64),
 }
@@ -39,7 +46,10 @@ pub enum PlanError {
 pub enum Plan {
     /// One PutObject: the file (possibly empty) is smaller than the minimum part size, so a
     /// multipart upload would gain nothing (ali-oss does the same, §4.8).
-    Single { size: u64 },
+    Single {
+        /// The file's size, in bytes.
+        size: u64,
+    },
     /// A multipart upload.
     Multipart(MultipartPlan),
 }
@@ -99,14 +109,17 @@ impl MultipartPlan {
         })
     }
 
+    /// The size of the file the plan covers, in bytes.
     pub fn file_size(&self) -> u64 {
         self.file_size
     }
 
+    /// The size of every part but the last, in bytes.
     pub fn part_size(&self) -> u64 {
         self.part_size
     }
 
+    /// How many parts the plan has (1 for a single PutObject).
     pub fn part_count(&self) -> u32 {
         self.part_count
     }

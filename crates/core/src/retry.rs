@@ -17,12 +17,18 @@ use crate::xml::OssErrorBody;
 pub enum Failure {
     /// No HTTP answer: connection refused or reset, DNS, offline, CORS refusal (status 0 in a
     /// browser), or our own timeout (`timeout: true`).
-    Transport { timeout: bool },
+    Transport {
+        /// Our own timeout fired (no answer in time), rather than the browser reporting an error.
+        timeout: bool,
+    },
     /// A non-2xx answer. `code` is the `<Code>` of the error body (or of `x-oss-err` on HEAD);
     /// `server_time_ms` is its `<ServerTime>`.
     Http {
+        /// The HTTP status.
         status: u16,
+        /// OSS's error code, when the answer carried one.
         code: Option<String>,
+        /// The server's clock, in Unix milliseconds, when the answer carried it.
         server_time_ms: Option<u64>,
     },
     /// The bytes OSS hashed differ from the bytes we read (`x-oss-hash-crc64ecma` mismatch).
@@ -50,7 +56,10 @@ pub enum Decision {
     /// The credentials are stale or were rejected: fetch new ones, re-sign, send again.
     RefreshCredentialsThenRetry,
     /// Our clock is off by more than OSS allows: take the server's time, re-sign, send again.
-    FixClockThenRetry { server_time_ms: u64 },
+    FixClockThenRetry {
+        /// The server's clock, in Unix milliseconds.
+        server_time_ms: u64,
+    },
     /// The upload id is gone (completed, aborted, lifecycle-removed): drop the checkpoint and
     /// start a new upload (the machine does this once).
     RestartUpload,
@@ -173,6 +182,7 @@ pub struct Backoff {
 }
 
 impl Backoff {
+    /// A backoff at its first step, with `policy`'s base and cap.
     pub fn new(policy: &RetryPolicy) -> Self {
         let base_ms = policy.base_delay_ms;
         let max_ms = policy.max_delay_ms.max(base_ms);
@@ -208,6 +218,7 @@ impl Backoff {
 /// What the machine does next for a failed request, limits applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {
+    /// What to do.
     pub decision: Decision,
     /// How long to wait before acting; non-zero only for [`Decision::Retry`].
     pub delay_ms: u64,
@@ -224,6 +235,7 @@ pub struct RequestRetry {
 }
 
 impl RequestRetry {
+    /// A request that has not failed yet, under `policy`.
     pub fn new(policy: RetryPolicy) -> Self {
         Self {
             policy,

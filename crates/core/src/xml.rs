@@ -105,9 +105,13 @@ pub fn url_encode(s: &str) -> String {
 /// Response to `POST /<key>?uploads` (§4.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InitiateMultipartUploadResult {
+    /// `<Bucket>`: the bucket.
     pub bucket: String,
+    /// `<Key>`: the object key (URL-decoded when `encoding_type` was `url`).
     pub key: String,
+    /// `<UploadId>`: the multipart upload's id.
     pub upload_id: String,
+    /// `<EncodingType>`: `url` when the keys in the body are URL-encoded.
     pub encoding_type: Option<String>,
 }
 
@@ -138,6 +142,7 @@ impl OssXml for InitiateMultipartUploadResult {
 /// One `<Part>` of the CompleteMultipartUpload request body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompletePart {
+    /// `<PartNumber>`: 1 to 10,000.
     pub part_number: u32,
     /// Exactly as the UploadPart `ETag` header returned it, double quotes included (§4.3).
     pub etag: String,
@@ -146,6 +151,7 @@ pub struct CompletePart {
 /// Request body of `POST /<key>?uploadId=…` (§4.3).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CompleteMultipartUpload {
+    /// The parts, in document order.
     pub parts: Vec<CompletePart>,
 }
 
@@ -201,9 +207,13 @@ impl OssXml for CompleteMultipartUpload {
 /// Response body of a successful CompleteMultipartUpload without callback (§4.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompleteMultipartUploadResult {
+    /// `<EncodingType>`: `url` when the keys in the body are URL-encoded.
     pub encoding_type: Option<String>,
+    /// `<Location>`: the object's URL.
     pub location: String,
+    /// `<Bucket>`: the bucket.
     pub bucket: String,
+    /// `<Key>`: the object key (URL-decoded when `encoding_type` was `url`).
     pub key: String,
     /// Not the content MD5 for multipart objects (§4.3); use CRC-64 for integrity.
     pub etag: String,
@@ -238,11 +248,15 @@ impl OssXml for CompleteMultipartUploadResult {
 /// One uploaded part in a ListParts page (§4.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
+    /// `<PartNumber>`: 1 to 10,000.
     pub part_number: u32,
+    /// `<LastModified>`: when the part was stored, ISO 8601.
     pub last_modified: String,
+    /// `<ETag>`: the part's ETag, quotes included.
     pub etag: String,
     /// CRC-64/XZ of the part, decimal in the XML (§6.1); absent on very old parts or servers.
     pub hash_crc64ecma: Option<u64>,
+    /// `<Size>`: the part's length in bytes.
     pub size: u64,
 }
 
@@ -250,15 +264,25 @@ pub struct Part {
 /// `part-number-marker = next_part_number_marker`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListPartsResult {
+    /// `<EncodingType>`: `url` when the keys in the body are URL-encoded.
     pub encoding_type: Option<String>,
+    /// `<Bucket>`: the bucket.
     pub bucket: String,
+    /// `<Key>`: the object key (URL-decoded when `encoding_type` was `url`).
     pub key: String,
+    /// `<UploadId>`: the multipart upload's id.
     pub upload_id: String,
+    /// `<StorageClass>`, e.g. `Standard`.
     pub storage_class: Option<String>,
+    /// `<PartNumberMarker>`: the page starts after this part number.
     pub part_number_marker: u32,
+    /// `<NextPartNumberMarker>`: the marker of the next page.
     pub next_part_number_marker: u32,
+    /// `<MaxParts>`: the page size asked for.
     pub max_parts: u32,
+    /// `<IsTruncated>`: another page follows.
     pub is_truncated: bool,
+    /// The parts, in document order.
     pub parts: Vec<Part>,
 }
 
@@ -320,7 +344,9 @@ impl OssXml for ListPartsResult {
 /// One in-progress multipart upload in a ListMultipartUploads page (§4.6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upload {
+    /// `<Key>`: the object key (URL-decoded when `encoding_type` was `url`).
     pub key: String,
+    /// `<UploadId>`: the multipart upload's id.
     pub upload_id: String,
     /// ISO 8601, e.g. `2012-02-23T04:18:23.000Z`; see [`parse_oss_time_ms`].
     pub initiated: String,
@@ -329,6 +355,7 @@ pub struct Upload {
 /// One `<CommonPrefixes>` entry when a delimiter was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommonPrefix {
+    /// `<Prefix>`.
     pub prefix: String,
 }
 
@@ -336,17 +363,29 @@ pub struct CommonPrefix {
 /// `upload-id-marker = next_upload_id_marker`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListMultipartUploadsResult {
+    /// `<EncodingType>`: `url` when the keys in the body are URL-encoded.
     pub encoding_type: Option<String>,
+    /// `<Bucket>`: the bucket.
     pub bucket: String,
+    /// `<KeyMarker>`: the page starts after this key.
     pub key_marker: String,
+    /// `<UploadIdMarker>`: with `key_marker`, where the page starts.
     pub upload_id_marker: String,
+    /// `<NextKeyMarker>`: the key marker of the next page.
     pub next_key_marker: String,
+    /// `<NextUploadIdMarker>`: the upload id marker of the next page.
     pub next_upload_id_marker: String,
+    /// `<Delimiter>`.
     pub delimiter: String,
+    /// `<Prefix>`.
     pub prefix: String,
+    /// `<MaxUploads>`: the page size asked for.
     pub max_uploads: u32,
+    /// `<IsTruncated>`: another page follows.
     pub is_truncated: bool,
+    /// The `<Upload>` entries, in key order.
     pub uploads: Vec<Upload>,
+    /// The `<CommonPrefixes>` entries.
     pub common_prefixes: Vec<CommonPrefix>,
 }
 
@@ -430,28 +469,45 @@ impl OssXml for ListMultipartUploadsResult {
 /// contains the security token, which must never reach a log.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct OssErrorBody {
+    /// `<Code>`: OSS's error code, e.g. `NoSuchUpload`.
     pub code: String,
+    /// `<Message>`: OSS's explanation.
     pub message: Option<String>,
+    /// `<RequestId>`: quote it to Alibaba Cloud support.
     pub request_id: Option<String>,
+    /// `<HostId>`: the endpoint that answered.
     pub host_id: Option<String>,
     /// Detailed error code such as `0002-00000504`; also sent as the `x-oss-ec` header.
     pub ec: Option<String>,
+    /// `<RecommendDoc>`: the troubleshooting page for `ec`.
     pub recommend_doc: Option<String>,
     /// Server clock, ISO 8601, on `RequestTimeTooSkewed` (§5.3); see [`Self::server_time_ms`].
     pub server_time: Option<String>,
+    /// `<RequestTime>` on `RequestTimeTooSkewed`: the request's date as OSS read it.
     pub request_time: Option<String>,
+    /// `<MaxAllowedSkewMilliseconds>` on `RequestTimeTooSkewed` (900,000).
     pub max_allowed_skew_milliseconds: Option<u64>,
     /// The server's string to sign on `SignatureDoesNotMatch`; for debugging only.
     pub string_to_sign: Option<String>,
+    /// `<StringToSignBytes>` on `SignatureDoesNotMatch` (V1): the string to sign as hex bytes.
     pub string_to_sign_bytes: Option<String>,
+    /// `<CanonicalRequest>` on `SignatureDoesNotMatch` (V4).
     pub canonical_request: Option<String>,
+    /// `<SignatureProvided>` on `SignatureDoesNotMatch`.
     pub signature_provided: Option<String>,
+    /// `<OSSAccessKeyId>`: the AccessKey ID the request named.
     pub oss_access_key_id: Option<String>,
+    /// `<Condition>` on `PreconditionFailed`, e.g. `x-oss-forbid-overwrite`.
     pub condition: Option<String>,
+    /// `<ArgumentName>` on `InvalidArgument`.
     pub argument_name: Option<String>,
+    /// `<ArgumentValue>` on `InvalidArgument`.
     pub argument_value: Option<String>,
+    /// `<PartNumber>` on part errors.
     pub part_number: Option<String>,
+    /// `<UploadId>` on `NoSuchUpload`.
     pub upload_id: Option<String>,
+    /// `<BucketName>`/`<Bucket>` on bucket errors.
     pub bucket: Option<String>,
     /// Operation-specific elements this type does not name (`Key`, `BucketName`,
     /// `ProposedSize`, …), in document order: read so that nothing is lost, written after the

@@ -5,7 +5,7 @@
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Encodes with `=` padding.
-pub fn encode(bytes: &[u8]) -> String {
+pub(crate) fn encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [
@@ -28,7 +28,7 @@ pub fn encode(bytes: &[u8]) -> String {
 /// Decodes standard base64, padded or not. `None` for anything else: other characters
 /// (whitespace included), a impossible length, misplaced padding, or unused bits that are not
 /// zero (so every byte string has exactly one accepted encoding, as the `base64` crate checks).
-pub fn decode(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
     let data = text.as_bytes();
     let unpadded = data.strip_suffix(b"==").or_else(|| data.strip_suffix(b"="));
     let data = match unpadded {

@@ -7,8 +7,8 @@
 //! glue uses them too, and `xml` through the public `xml` module whose body types it reads and
 //! writes.
 
-pub mod b64;
-pub mod hex;
+pub(crate) mod b64;
+pub(crate) mod hex;
 pub mod sort;
 pub mod vecmap;
-pub mod xml;
+pub(crate) mod xml;

@@ -7,6 +7,7 @@
 
 use std::borrow::Borrow;
 
+/// A map from `K` to `V` kept sorted by key (see the module's comment).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VecMap<K, V> {
     /// Strictly ascending by key.
@@ -22,6 +23,7 @@ impl<K, V> Default for VecMap<K, V> {
 }
 
 impl<K: Ord, V> VecMap<K, V> {
+    /// An empty map.
     pub const fn new() -> Self {
         Self {
             entries: Vec::new(),
@@ -35,6 +37,7 @@ impl<K: Ord, V> VecMap<K, V> {
         self.entries.binary_search_by(|(k, _)| k.borrow().cmp(key))
     }
 
+    /// The value under `key`.
     pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
@@ -42,6 +45,7 @@ impl<K: Ord, V> VecMap<K, V> {
         self.find(key).ok().map(|i| &self.entries[i].1)
     }
 
+    /// The value under `key`, to change it.
     pub fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
     where
         K: Borrow<Q>,
@@ -49,6 +53,7 @@ impl<K: Ord, V> VecMap<K, V> {
         self.find(key).ok().map(|i| &mut self.entries[i].1)
     }
 
+    /// Whether `key` has a value.
     pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
@@ -67,6 +72,7 @@ impl<K: Ord, V> VecMap<K, V> {
         }
     }
 
+    /// Takes the value under `key` out of the map.
     pub fn remove<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
@@ -74,14 +80,17 @@ impl<K: Ord, V> VecMap<K, V> {
         self.find(key).ok().map(|i| self.entries.remove(i).1)
     }
 
+    /// Removes every entry.
     pub fn clear(&mut self) {
         self.entries.clear();
     }
 
+    /// The number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether the map has no entry.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -96,14 +105,17 @@ impl<K: Ord, V> VecMap<K, V> {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
+    /// The keys, ascending.
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> {
         self.entries.iter().map(|(k, _)| k)
     }
 
+    /// The values, in key order.
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> {
         self.entries.iter().map(|(_, v)| v)
     }
 
+    /// The values in key order, to change them.
     pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> {
         self.entries.iter_mut().map(|(_, v)| v)
     }

@@ -18,23 +18,45 @@ const MAX_DEPTH: usize = 16;
 /// Why a body could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum XmlError {
+    /// The body is longer than any OSS answer this crate reads.
     #[error("XML body is {len} bytes, more than the {max} accepted")]
-    TooLarge { len: usize, max: usize },
+    TooLarge {
+        /// The body's length, in bytes.
+        len: usize,
+        /// The largest body read, in bytes.
+        max: usize,
+    },
+    /// The body is not UTF-8.
     #[error("XML body is not UTF-8")]
     NotUtf8,
+    /// The body is empty.
     #[error("XML body is empty")]
     Empty,
+    /// The body is not well-formed XML; says what and where.
     #[error("XML body is malformed: {0}")]
     Malformed(String),
+    /// The root element is not the one expected.
     #[error("XML body has root <{found}>, expected <{expected}>")]
     WrongRoot {
+        /// The root element the body should have.
         expected: &'static str,
+        /// The root element it has.
         found: String,
     },
+    /// The elements do not fit the body's type (missing, repeated, not a number, …).
     #[error("XML body does not fit <{root}>: {reason}")]
-    Shape { root: &'static str, reason: String },
+    Shape {
+        /// The body's root element.
+        root: &'static str,
+        /// What does not fit.
+        reason: String,
+    },
+    /// A field asked for URL encoding (`encoding-type=url`) is not valid percent-encoded UTF-8.
     #[error("URL-encoded field in <{root}> is not valid percent-encoded UTF-8")]
-    BadUrlEncoding { root: &'static str },
+    BadUrlEncoding {
+        /// The body's root element.
+        root: &'static str,
+    },
 }
 
 /// One element of a parsed body: its qualified name, its text (entities, character references
@@ -90,7 +112,7 @@ fn malformed(at: usize, what: &str) -> XmlError {
 
 /// Reads the whole document: one root element, balanced tags, nothing but whitespace, comments
 /// or processing instructions outside it. Returns the root element.
-pub fn read_document(s: &str) -> Result<Element<'_>, XmlError> {
+pub(crate) fn read_document(s: &str) -> Result<Element<'_>, XmlError> {
     let truncated = || XmlError::Malformed("document is truncated".into());
     // Open elements, innermost last; a closed element moves into its parent's children.
     let mut open: Vec<Element<'_>> = Vec::new();
@@ -425,10 +447,12 @@ impl XmlWriter {
         self.out
     }
 
+    /// Writes `<name>`.
     pub fn open(&mut self, name: &str) {
         let _ = write!(self.out, "<{name}>");
     }
 
+    /// Writes `</name>`.
     pub fn close(&mut self, name: &str) {
         let _ = write!(self.out, "</{name}>");
     }
@@ -452,10 +476,12 @@ impl XmlWriter {
         }
     }
 
+    /// Writes `<name>n</name>`.
     pub fn number(&mut self, name: &str, n: u64) {
         let _ = write!(self.out, "<{name}>{n}</{name}>");
     }
 
+    /// Writes `<name>true</name>` or `<name>false</name>`.
     pub fn flag(&mut self, name: &str, b: bool) {
         self.text(name, if b { "true" } else { "false" });
     }

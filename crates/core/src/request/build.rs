@@ -162,12 +162,15 @@ pub fn abort_multipart_upload(
 /// Parameters of ListMultipartUploads (§4.6); all optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListMultipartUploadsParams {
+    /// Only uploads whose key starts with this.
     pub prefix: Option<String>,
+    /// Groups keys up to this character into `CommonPrefixes`.
     pub delimiter: Option<String>,
     /// `NextKeyMarker` of the previous page.
     pub key_marker: Option<String>,
     /// `NextUploadIdMarker` of the previous page.
     pub upload_id_marker: Option<String>,
+    /// At most this many uploads per page (1–1000; OSS's default is 1000).
     pub max_uploads: Option<u32>,
     /// Ask for URL-encoded keys in the response (`encoding-type=url`); the caller must decode them.
     pub encoding_type_url: bool,

@@ -102,6 +102,7 @@ impl Endpoint {
         })
     }
 
+    /// `https` or `http`.
     pub fn scheme(&self) -> &str {
         &self.scheme
     }
@@ -114,6 +115,7 @@ impl Endpoint {
         }
     }
 
+    /// Whether the bucket goes in the path rather than in the host.
     pub fn path_style(&self) -> bool {
         self.path_style
     }

@@ -4,18 +4,26 @@
 /// The fields of a received `Authorization` header, for verification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParsedAuthorization {
+    /// `OSS ak:signature` (§2.4).
     V1 {
+        /// The AccessKey ID.
         access_key_id: String,
+        /// The base64 HMAC-SHA1 signature.
         signature: String,
     },
+    /// `OSS4-HMAC-SHA256 Credential=…,Signature=…` (§3.4).
     V4 {
+        /// The AccessKey ID from the Credential scope.
         access_key_id: String,
         /// `yyyymmdd` from the Credential scope.
         date: String,
+        /// The region from the Credential scope, e.g. `cn-hangzhou`.
         region: String,
+        /// The product from the Credential scope: `oss`.
         product: String,
         /// As listed, `;`-split, not yet normalised.
         additional_headers: Vec<String>,
+        /// The hex HMAC-SHA256 signature.
         signature: String,
     },
 }

@@ -46,7 +46,9 @@ pub type Headers = [(String, String)];
 /// `Debug` and `Display` never print the secret or the token (design.md: nothing secret is logged).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
+    /// The AccessKey ID (STS: the temporary one, `STS.…`).
     pub access_key_id: String,
+    /// The AccessKey secret; never logged, stored or sent.
     pub access_key_secret: String,
     /// STS `SecurityToken`; sent raw as `x-oss-security-token` and signed (§2.5, §3.1).
     pub security_token: Option<String>,
@@ -122,7 +124,9 @@ impl fmt::Display for Credentials {
 /// 2025-03-01 (§0 TL;DR, §3.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SignatureVersion {
+    /// OSS's original HMAC-SHA1 signature (§2).
     V1,
+    /// OSS4-HMAC-SHA256 (§3).
     #[default]
     V4,
 }

@@ -20,7 +20,9 @@ use crate::sign::{Credentials, SignatureVersion};
 pub struct AbortConfig {
     /// V4 signing region, e.g. `cn-hangzhou`.
     pub region: String,
+    /// Which signature to compute.
     pub signature_version: SignatureVersion,
+    /// How often and how long to retry.
     pub retry: RetryPolicy,
     /// Seed of the backoff jitter; any value, e.g. from `Math.random()` in the browser.
     pub jitter_seed: u64,
