@@ -73,15 +73,19 @@ use schedule::PartTable;
 pub struct UploadConfig {
     /// Parsed endpoint; knows path-style vs virtual-hosted.
     pub endpoint: Endpoint,
+    /// The bucket.
     pub bucket: String,
+    /// The object key.
     pub key: String,
     /// V4 signing region, e.g. `cn-hangzhou`.
     pub region: String,
+    /// Which signature to compute.
     pub signature_version: SignatureVersion,
     /// `None` = `plan::DEFAULT_PART_SIZE`; raised by the plan to stay within 10,000 parts.
     pub part_size: Option<u64>,
     /// Parts in flight, at least 1.
     pub parallel: usize,
+    /// How often and how long to retry each request.
     pub retry: RetryPolicy,
     /// Content type, metadata, headers, forbid-overwrite: fixed at Initiate (or PutObject).
     pub object: ObjectOptions,
@@ -98,25 +102,45 @@ pub enum Action {
     /// Ask the page's STS provider for credentials; at most one outstanding at a time.
     FetchCredentials,
     /// CRC-64 of file bytes `[start, end)`; answer with [`Upload::handle_hash`].
-    Hash { id: u64, start: u64, end: u64 },
+    Hash {
+        /// Names the answer.
+        id: u64,
+        /// The first byte.
+        start: u64,
+        /// The byte after the last.
+        end: u64,
+    },
     /// Perform this already-signed request; answer with [`Upload::handle_response`] (and report
     /// upload progress with [`Upload::handle_progress`]).
-    Send { id: u64, request: Request },
+    Send {
+        /// Names the answer.
+        id: u64,
+        /// The request, signed.
+        request: Request,
+    },
     /// Abort the in-flight `Send` or `Hash` with this id; its result, if any, is ignored.
-    Cancel { id: u64 },
+    Cancel {
+        /// The `Send` or `Hash` to abort.
+        id: u64,
+    },
     /// Store this record (already sealed; holds no secret) under `Checkpoint::id()`.
     SaveCheckpoint(Checkpoint),
     /// Remove the stored record with this id.
-    DeleteCheckpoint { id: String },
+    DeleteCheckpoint {
+        /// The record's id.
+        id: String,
+    },
 }
 
 /// An HTTP response as the browser let us see it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Response {
+    /// The HTTP status.
     pub status: u16,
     /// Lowercase names; only the headers CORS exposes (ETag, x-oss-hash-crc64ecma and
     /// x-oss-request-id may be missing when the bucket's CORS rule does not expose them).
     pub headers: Vec<(String, String)>,
+    /// The body, whole (OSS's answers to these calls are small XML documents).
     pub body: Vec<u8>,
 }
 
@@ -146,25 +170,39 @@ pub enum TransportError {
 pub enum Event {
     /// `loaded` never decreases.
     Progress(Progress),
+    /// A part is stored on the server and its CRC-64 checked.
     PartDone {
+        /// The part.
         part_number: u32,
+        /// Its length, in bytes.
         size: u64,
     },
+    /// The object exists, its CRC-64 verified; the machine is finished.
     Completed(UploadResult),
+    /// The upload stopped on an error; the checkpoint is kept when it can resume.
     Failed(OssError),
+    /// The upload stopped on [`Upload::pause`]; the checkpoint is kept.
     Paused,
 }
 
+/// How far the upload is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Progress {
+    /// Bytes of the file stored on the server or on their way, never decreasing.
     pub loaded: u64,
+    /// The file's size, in bytes.
     pub total: u64,
+    /// Parts stored and checked.
     pub parts_done: u32,
+    /// Parts in the plan (1 for a single PutObject).
     pub parts_total: u32,
+    /// Recent upload speed, in bytes per second.
     pub bytes_per_second: f64,
+    /// What the upload is doing.
     pub phase: Phase,
 }
 
+/// The stage an upload is in, for a progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// Credentials, Initiate, ListParts on resume, hashing a small file.
@@ -173,22 +211,29 @@ pub enum Phase {
     Uploading,
     /// CRC verification by ListParts, Complete, HEAD: the "100% but not finished" part.
     Completing,
+    /// The object exists and is verified.
     Done,
 }
 
+/// The uploaded object, as verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadResult {
+    /// The bucket.
     pub bucket: String,
+    /// The object key.
     pub key: String,
+    /// The object's ETag, quotes included (not an MD5 for a multipart object, §4.3).
     pub etag: String,
     /// CRC-64 of the whole object as verified (or, when CORS hides OSS's, as combined from
     /// verified parts).
     pub crc64: u64,
+    /// The object's size, in bytes.
     pub size: u64,
     /// Empty for PutObject.
     pub upload_id: String,
     /// True when parts of an earlier session were found on the server and kept.
     pub resumed: bool,
+    /// How many parts of an earlier session were kept.
     pub parts_reused: u32,
     /// `x-oss-request-id` of the final request (empty if CORS hides it).
     pub request_id: String,
