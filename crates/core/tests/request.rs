@@ -622,8 +622,6 @@ fn request_header_helpers_are_case_insensitive() {
     req.headers.push(("X-A".into(), "1".into()));
     req.headers.push(("x-a".into(), "2".into()));
     assert_eq!(req.header("x-A"), Some("1"));
-    req.set_header("x-a", "3");
-    assert_eq!(req.headers, vec![("x-a".to_owned(), "3".to_owned())]);
     req.remove_header("X-A");
     assert!(req.headers.is_empty());
     req.query.push(("uploads".into(), None));

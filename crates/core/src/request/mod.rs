@@ -305,12 +305,6 @@ impl Request {
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
     }
 
-    /// Replaces every header called `name` with one `name: value`.
-    pub fn set_header(&mut self, name: &str, value: impl Into<String>) {
-        self.remove_header(name);
-        self.headers.push((name.to_owned(), value.into()));
-    }
-
     /// Value of query parameter `name` (`Some(None)` for a value-less one such as `uploads`).
     pub fn query_param(&self, name: &str) -> Option<Option<&str>> {
         self.query

@@ -82,13 +82,6 @@ impl Credentials {
             expiration_ms: expiration.and_then(parse_iso8601_ms),
         }
     }
-
-    /// True when the credentials expire at or before `now_ms + window_ms` (never without an
-    /// expiration).
-    pub fn expires_within(&self, now_ms: i64, window_ms: i64) -> bool {
-        self.expiration_ms
-            .is_some_and(|exp| exp <= now_ms.saturating_add(window_ms))
-    }
 }
 
 const REDACTED: &str = "<redacted>";
