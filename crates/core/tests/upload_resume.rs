@@ -127,22 +127,102 @@ fn resume_pages_list_parts_and_resends_parts_that_disagree() {
     for (i, m) in markers.iter().enumerate().skip(1) {
         assert_eq!(*m, Some(on_server[i * 3 - 1]));
     }
-    let trusted: Vec<u32> = hinted
+    // Parts 2 and 4 are not the file's bytes on the server: re-sent. Parts 3 and 5 are, whatever
+    // the record says: ListParts and the local check prove them, so they are kept (§4.4).
+    let trusted: Vec<u32> = on_server
         .iter()
         .copied()
-        .filter(|n| on_server.contains(n) && ![2, 3, 4, 5].contains(n))
+        .filter(|n| ![2, 4].contains(n))
         .collect();
+    assert!(hinted.contains(&3) && hinted.contains(&5));
     let r = h.result();
     assert!(r.resumed);
     assert_eq!(r.parts_reused as usize, trusted.len());
     let sent = sent_parts(&h);
-    for n in [2, 3, 4, 5] {
+    for n in [2, 4] {
         assert!(sent.contains(&n), "part {n} not re-sent: {sent:?}");
     }
     for n in &trusted {
         assert!(!sent.contains(n), "trusted part {n} re-sent");
     }
     assert_eq!(sent.len() + trusted.len(), 13);
+}
+
+/// A record that lags the server by `lag` parts: the parts whose answers arrived after the last
+/// write, as when a tab closes in that window (issue 15's repro: "server 1..247, checkpoint
+/// 1..245, sent again 246, 247").
+fn lagging_record(lag: usize) -> (FakeOss, Checkpoint, Vec<u8>, Vec<u32>) {
+    let (oss, mut cp, file) = first_session(10 * PART + 99, 3, 6);
+    assert!(cp.parts.len() > lag);
+    let upload_id = cp.upload_id.clone();
+    let on_server: Vec<u32> = oss.uploads[&upload_id].parts.keys().copied().collect();
+    cp.parts.sort_by_key(|p| p.part_number);
+    cp.parts.truncate(cp.parts.len() - lag);
+    cp.seal();
+    (oss, cp, file, on_server)
+}
+
+#[test]
+fn every_part_on_the_server_is_adopted_however_far_the_record_lags() {
+    for lag in [0, 1, 3] {
+        let (oss, cp, file, on_server) = lagging_record(lag);
+        let recorded = cp.parts.len();
+        let mut h = resume(oss, Some(cp), file);
+        h.run();
+        h.assert_object_is_file();
+        let sent = sent_parts(&h);
+        for n in &on_server {
+            assert!(
+                !sent.contains(n),
+                "lag {lag}: part {n} was on the server and was sent again: {sent:?}"
+            );
+        }
+        assert_eq!(sent.len() + on_server.len(), 11, "lag {lag}");
+        let r = h.result();
+        assert!(r.resumed);
+        assert_eq!(r.parts_reused as usize, on_server.len(), "lag {lag}");
+        assert!(
+            on_server.len() >= recorded + lag,
+            "lag {lag}: {on_server:?}"
+        );
+    }
+}
+
+#[test]
+fn an_unrecorded_part_whose_bytes_differ_is_sent_again() {
+    let (mut oss, cp, file, on_server) = lagging_record(2);
+    let unrecorded = *on_server.last().expect("parts on the server");
+    assert!(cp.parts.iter().all(|p| p.part_number != unrecorded));
+    // The server's part is another file's bytes (its ETag and CRC-64 are theirs, consistently).
+    let upload = oss.uploads.get_mut(&cp.upload_id).expect("upload");
+    let part = upload.parts.get_mut(&unrecorded).expect("part");
+    part.data[5] ^= 0xff;
+    part.etag = etag_of(&part.data);
+    let mut h = resume(oss, Some(cp), file);
+    h.run();
+    h.assert_object_is_file();
+    let sent = sent_parts(&h);
+    assert!(
+        sent.contains(&unrecorded),
+        "part {unrecorded} kept although it differs: {sent:?}"
+    );
+    assert_eq!(h.result().parts_reused as usize, on_server.len() - 1);
+}
+
+#[test]
+fn parts_listed_without_a_crc64_are_sent_again() {
+    let (mut oss, cp, file, on_server) = lagging_record(1);
+    oss.list_without_crc = true;
+    let mut h = resume(oss, Some(cp), file);
+    h.run();
+    h.assert_object_is_file();
+    let sent = sent_parts(&h);
+    assert_eq!(
+        sent.len(),
+        11,
+        "nothing can be proved without HashCrc64ecma: {sent:?} ({on_server:?} listed)"
+    );
+    assert_eq!(h.result().parts_reused, 0);
 }
 
 #[test]

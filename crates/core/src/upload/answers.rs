@@ -7,7 +7,6 @@
 use super::calls::{request_id, Call, Failure};
 use super::schedule::{LocalCheck, PartState};
 use super::{Event, Response, Stage, Upload, UploadResult};
-use crate::checkpoint::{Checkpoint, PartHint};
 use crate::error::{ClientCode, OssError};
 use crate::operation::Operation;
 use crate::retry::Decision;
@@ -23,8 +22,6 @@ pub(super) struct Remote {
     pub(super) upload_id: Option<String>,
     /// Parts seen on the server by the current ListParts walk, keyed by part number.
     pub(super) listed: VecMap<u32, xml::Part>,
-    /// The checkpoint being resumed (its part hints), until reconciliation is done.
-    pub(super) hint: Option<Checkpoint>,
     /// A new upload was already started once after `NoSuchUpload`.
     restarted: bool,
     /// The `NoSuchUpload` Complete got, reported if HEAD does not show our object.
@@ -94,7 +91,6 @@ impl Upload {
         self.remote.restarted = true;
         self.withdraw_all();
         self.delete_saved_checkpoint();
-        self.remote.hint = None;
         self.remote.listed.clear();
         self.remote.upload_id = None;
         self.remote.resumed = false;
@@ -258,28 +254,22 @@ impl Upload {
         }
     }
 
-    /// Resume: trust a listed part only when number, size, ETag and CRC-64 agree with the hint.
+    /// Resume: adopt every part the server holds whose size fits the plan and whose CRC-64
+    /// ListParts reports, whether or not the checkpoint names it. The checkpoint can lag the
+    /// server (a part's answer arrived, then the tab closed before the record was written), so
+    /// it only says where to look; the server's CRC-64 says what the part is, and the local
+    /// check before Complete (`LocalCheck`, schedule.rs) proves the file still has those bytes,
+    /// re-sending any part that differs. A part listed without `HashCrc64ecma` cannot be proved
+    /// and is sent again (docs/protocol.md §4.4, §6.1).
     fn reconcile(&mut self, now_ms: i64) {
-        let hints: VecMap<u32, PartHint> = self
-            .remote
-            .hint
-            .take()
-            .map(|cp| cp.parts.into_iter().map(|h| (h.part_number, h)).collect())
-            .unwrap_or_default();
         let listed = std::mem::take(&mut self.remote.listed);
         let mut reused = 0;
         for part in &mut self.parts.parts {
             let expected = part.end - part.start;
-            let (Some(server), Some(hint)) = (listed.get(&part.number), hints.get(&part.number))
-            else {
+            let Some(server) = listed.get(&part.number) else {
                 continue;
             };
-            let agrees = server.size == expected
-                && hint.size == expected
-                && same_etag(&server.etag, &hint.etag)
-                && server.hash_crc64ecma.is_some()
-                && server.hash_crc64ecma == Some(hint.crc64);
-            if agrees {
+            if server.size == expected && server.hash_crc64ecma.is_some() {
                 part.state = PartState::Done;
                 part.etag = Some(server.etag.clone());
                 part.crc64 = server.hash_crc64ecma;

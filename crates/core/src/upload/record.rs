@@ -65,8 +65,8 @@ impl Upload {
         self.parts.cut();
         self.record.created_at_ms = i64::try_from(cp.created_at_ms).unwrap_or(now_ms);
         self.remote.upload_id = Some(cp.upload_id.clone());
+        // The record's part list is not consulted: ListParts is the truth (`reconcile`).
         self.record.saved = Some(cp.id());
-        self.remote.hint = Some(cp);
         self.stage = Stage::Resuming;
         self.list_parts_page(None, now_ms);
     }

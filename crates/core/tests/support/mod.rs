@@ -215,6 +215,8 @@ pub struct FakeOss {
     /// CORS hides these response headers.
     pub hide_etag: bool,
     pub hide_crc: bool,
+    /// ListParts leaves out `HashCrc64ecma` (very old parts, §4.4).
+    pub list_without_crc: bool,
     pub list_page_size: usize,
     pub faults: Vec<Fault>,
     /// Largest number of UploadPart requests processed without their answer delivered.
@@ -234,6 +236,7 @@ impl Default for FakeOss {
             skew_ms: 0,
             hide_etag: false,
             hide_crc: false,
+            list_without_crc: false,
             list_page_size: 1000,
             faults: Vec::new(),
             request_ids: Vec::new(),
@@ -529,12 +532,15 @@ impl FakeOss {
                     req.bucket, req.key
                 );
                 for (n, p) in page {
+                    let crc = if self.list_without_crc {
+                        String::new()
+                    } else {
+                        format!("<HashCrc64ecma>{}</HashCrc64ecma>", crc64(&p.data))
+                    };
                     xml.push_str(&format!(
                         "<Part><PartNumber>{n}</PartNumber><LastModified>2026-01-01T00:00:00.000Z\
-                         </LastModified><ETag>{}</ETag><HashCrc64ecma>{}</HashCrc64ecma><Size>{}\
-                         </Size></Part>",
+                         </LastModified><ETag>{}</ETag>{crc}<Size>{}</Size></Part>",
                         p.etag.replace('"', "&quot;"),
-                        crc64(&p.data),
                         p.data.len()
                     ));
                 }
