@@ -176,17 +176,17 @@ impl Inner {
             )));
         };
 
+        // A stored value that is not a checkpoint was deleted by the store (and said so).
         let checkpoint = match store.get(&id).await {
-            Ok(Some(json)) => {
-                match Checkpoint::from_json(&json) {
-                    Ok(cp) if cp.matches(&s.endpoint_text, &s.bucket, &key, &identity) => Some(cp),
-                    _ => {
-                        // Damaged or foreign: never trusted, removed, and the upload starts over.
-                        warn_once("oss-resumable: a damaged checkpoint was discarded; the upload starts over");
-                        let _ = store.delete(&id).await;
-                        None
-                    }
-                }
+            Ok(Some(cp)) if cp.matches(&s.endpoint_text, &s.bucket, &key, &identity) => Some(cp),
+            Ok(Some(_)) => {
+                // Another target or file under this id: never trusted, removed, and the upload
+                // starts over.
+                warn_once(
+                    "oss-resumable: a damaged checkpoint was discarded; the upload starts over",
+                );
+                let _ = store.delete(&id).await;
+                None
             }
             Ok(None) => None,
             Err(e) => {
@@ -228,22 +228,13 @@ impl Inner {
 
     async fn pending(&self) -> Result<JsValue, JsValue> {
         let store = self.store().await;
-        let records = store.all().await.map_err(|e| {
+        // Records that do not decode (they can never be resumed) are deleted by the store.
+        let mut checkpoints = store.all().await.map_err(|e| {
             to_js_error(&OssError::client(
                 ClientCode::CheckpointInvalid,
                 format!("cannot read checkpoints: {e}"),
             ))
         })?;
-        let mut checkpoints: Vec<Checkpoint> = Vec::new();
-        for (id, json) in records {
-            match Checkpoint::from_json(&json) {
-                Ok(cp) => checkpoints.push(cp),
-                Err(_) => {
-                    // A record that fails its integrity check can never be resumed.
-                    let _ = store.delete(&id).await;
-                }
-            }
-        }
         oss_resumable_core::sort::sort_by_key(&mut checkpoints, |cp| {
             std::cmp::Reverse(cp.updated_at_ms)
         });
@@ -256,14 +247,16 @@ impl Inner {
 
     async fn discard(&self, id: String) -> Result<JsValue, JsValue> {
         let store = self.store().await;
-        let json = store.get(&id).await.map_err(|e| {
+        let checkpoint = store.get(&id).await.map_err(|e| {
             to_js_error(&OssError::client(
                 ClientCode::CheckpointInvalid,
                 format!("cannot read checkpoints: {e}"),
             ))
         })?;
-        let Some(json) = json else {
-            return Ok(JsValue::UNDEFINED); // Nothing stored under that id: nothing to discard.
+        // Nothing stored under that id (or only a damaged value, which the store deleted):
+        // nothing to discard, as a DELETE of something gone succeeds.
+        let Some(cp) = checkpoint else {
+            return Ok(JsValue::UNDEFINED);
         };
         let Some(_lock) = lock::try_acquire(&lock_name(&id)).await else {
             return Err(to_js_error(&OssError::client(
@@ -271,9 +264,7 @@ impl Inner {
                 "this upload is running (here or in another tab); pause it before discarding it",
             )));
         };
-        if let Ok(cp) = Checkpoint::from_json(&json) {
-            self.abort_remote(&cp).await.map_err(|e| to_js_error(&e))?;
-        }
+        self.abort_remote(&cp).await.map_err(|e| to_js_error(&e))?;
         store.delete(&id).await.map_err(|e| {
             to_js_error(&OssError::client(
                 ClientCode::CheckpointInvalid,
