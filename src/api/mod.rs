@@ -91,7 +91,9 @@ impl Uploader {
         future_to_promise(async move { inner.pending().await }).unchecked_into()
     }
 
-    /// Aborts the multipart upload on the server and deletes its checkpoint.
+    /// Aborts the multipart upload on the server and deletes its checkpoint. An id with no
+    /// checkpoint stored under it (already discarded, completed, never there) is a no-op that
+    /// resolves, as a DELETE of something gone does.
     pub fn discard(&self, id: String) -> VoidPromise {
         let inner = self.inner.clone();
         future_to_promise(async move { inner.discard(id).await }).unchecked_into()
