@@ -68,7 +68,8 @@ demo: www devserver
 ## make bench: throughput, CPU, longest task and memory of a 1 GiB upload (and 256 MiB) against
 ## the raw-XHR ceiling and ali-oss, alternated round by round; CRC-64 speed, resume latency and
 ## package size. Writes bench/results/latest.{json,md} and chart.svg (see README "Performance").
-bench-build: setup
+## It measures pkg/ as `make package` built it, and the dev server `make devserver` built.
+bench-build: package devserver
 	$(ENV) bench/build.sh
 
 bench: bench-build

@@ -6,13 +6,12 @@
 //
 // The .cpuprofile it writes opens in Chromium DevTools (Performance panel → Load profile).
 
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { createServer } from "node:http";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Browser } from "./lib/cdp.mjs";
+import { startDevserver } from "../scripts/servers.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const tmp = path.join(root, "bench", "tmp");
@@ -24,13 +23,9 @@ const out = opt("out", path.join(tmp, `${variant}.cpuprofile`));
 const file = path.join(tmp, `data-${mib}m.bin`);
 if (!fs.existsSync(file)) throw new Error(`${file} missing: run bench/run.mjs once (it writes the data files)`);
 
-const server = spawn(path.join(root, "target/server/oss-devserver"), ["--sink", "--listen", "127.0.0.1:0"], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const info = JSON.parse(await new Promise((r) => createInterface({ input: server.stdout }).once("line", r)));
-server.stdout.resume();
+const server = await startDevserver({ args: ["--sink"] });
 const routes = [
-  ["/pkg/", path.join(tmp, "pkg")],
+  ["/pkg/", path.join(root, "pkg")],
   ["/vendor/aliyun-oss-sdk.min.js", path.join(root, "node_modules/ali-oss/dist/aliyun-oss-sdk.min.js")],
   ["/", path.join(root, "bench/page")],
 ];
@@ -53,10 +48,10 @@ try {
   const page = await browser.newPage();
   const q = new URLSearchParams({
     v: variant,
-    server: info.url,
-    vhost: info.url.replace("127.0.0.1", "localhost"),
-    bucket: info.buckets[0],
-    region: info.region,
+    server: server.url,
+    vhost: server.url.replace("127.0.0.1", "localhost"),
+    bucket: server.bucket,
+    region: server.region,
   });
   await page.goto(`${origin}/index.html?${q}`);
   await page.setFile(file);
@@ -82,6 +77,6 @@ try {
   }
 } finally {
   await browser.close();
-  server.kill();
+  await server.stop();
   web.close();
 }

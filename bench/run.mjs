@@ -4,13 +4,11 @@
 //
 //   node bench/run.mjs [--mib 1024] [--flat-mib 256] [--rounds 3] [--smoke] [--out bench/results]
 //
-// Needs (bench/build.sh makes them): target/server/oss-devserver, bench/tmp/pkg (the package,
-// release + wasm-opt), bench/tmp/crc64.wasm, node_modules/ali-oss.
+// Needs (make bench-build makes them): target/server/oss-devserver, pkg/ (the package as it ships,
+// from make package), bench/tmp/crc64.wasm (bench/build.sh), node_modules/ali-oss.
 
 import { createHash } from "node:crypto";
-import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { createInterface } from "node:readline";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -20,9 +18,11 @@ import { Browser } from "./lib/cdp.mjs";
 import { startWebDriver, webdriverEngines } from "../scripts/webdriver.mjs";
 import { By } from "selenium-webdriver";
 import { renderMarkdown, renderSvg } from "./lib/report.mjs";
+import { startDevserver } from "../scripts/servers.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const tmp = path.join(root, "bench", "tmp");
+const pkg = path.join(root, "pkg");
 const MiB = 1024 * 1024;
 
 // ---- options ---------------------------------------------------------------------------------
@@ -79,19 +79,7 @@ function need(p, hint) {
   return p;
 }
 
-// ---- the dev server --------------------------------------------------------------------------
-async function startDevserver() {
-  const bin = need(path.join(root, "target", "server", "oss-devserver"), "run bench/build.sh (make bench does)");
-  const child = spawn(bin, ["--sink", "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
-  const line = await new Promise((resolve, reject) => {
-    child.once("exit", (c) => reject(new Error(`oss-devserver exited (${c})`)));
-    createInterface({ input: child.stdout }).once("line", resolve);
-  });
-  child.stdout.resume();
-  const info = JSON.parse(line);
-  return { child, url: info.url, bucket: info.buckets[0], region: info.region, pid: child.pid };
-}
-
+// ---- the dev server ------------------------------------------------------------------------
 function procCpuSeconds(pid) {
   const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = f.slice(f.lastIndexOf(")") + 2).split(" ");
@@ -117,7 +105,7 @@ async function serverLog(url) {
 // ---- the page's origin -----------------------------------------------------------------------
 function startStatic() {
   const routes = [
-    ["/pkg/", path.join(tmp, "pkg")],
+    ["/pkg/", pkg],
     ["/vendor/aliyun-oss-sdk.min.js", path.join(root, "node_modules", "ali-oss", "dist", "aliyun-oss-sdk.min.js")],
     ["/crc64.wasm", path.join(tmp, "crc64.wasm")],
     ["/", path.join(root, "bench", "page")],
@@ -384,8 +372,7 @@ async function reloadFloor(browser, env) {
 // ---- package size ----------------------------------------------------------------------------
 function sizes() {
   const gz = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
-  const pkg = path.join(tmp, "pkg");
-  const wasm = fs.readFileSync(need(path.join(pkg, "oss_resumable_bg.wasm"), "bench/build.sh"));
+  const wasm = fs.readFileSync(need(path.join(pkg, "oss_resumable_bg.wasm"), "make package builds it"));
   const js = fs.readFileSync(path.join(pkg, "oss_resumable.js"));
   // The glue imports its JS snippets (src/store.js) from pkg/snippets/; the package ships them.
   const snippets = fs.existsSync(path.join(pkg, "snippets"))
@@ -470,7 +457,8 @@ async function main() {
   const startedAt = new Date();
   const loadBefore = loadavg();
   log(`config ${JSON.stringify(cfg)}; load ${loadBefore}`);
-  const server = await startDevserver();
+  // A sink: the server hashes every body as OSS does, but stores nothing.
+  const server = await startDevserver({ args: ["--sink"] });
   // Interrupted (Ctrl-C, kill): do not leave the dev server running.
   for (const sig of ["SIGINT", "SIGTERM"]) {
     process.on(sig, () => {
@@ -516,7 +504,7 @@ async function main() {
   } finally {
     clearInterval(sampler);
     await browser.close();
-    server.child.kill();
+    await server.stop();
     srv.close();
   }
   const result = {

@@ -50,6 +50,10 @@ for (const engine of engines) {
       await waitInPage(driver, `document.getElementById("out").dataset.state === "ready"`, { what: `${page} ready` });
     }
 
+    /** `window.runUpload(fileUrl, key, partSize)` of the open page (plain.html or worker.html). */
+    const runUpload = (file, key, partSize) =>
+      driver.executeScript(`return window.runUpload(arguments[0], arguments[1], arguments[2]);`, `/files/${file.name}`, key, partSize);
+
     const partsDoneOnServer = async (key) =>
       (await env.dev.requests(key)).filter((r) => r.operation === "UploadPart" && r.status === 200).length;
 
@@ -71,12 +75,7 @@ for (const engine of engines) {
       await env.dev.clearFaults();
       await waitInPage(driver, `document.getElementById("out").dataset.state === "ready"`);
       const before = await partsDoneOnServer(key);
-      const result = await driver.executeScript(
-        `return window.runUpload(arguments[0], arguments[1], arguments[2]);`,
-        `/files/${file.name}`,
-        key,
-        MIB,
-      );
+      const result = await runUpload(file, key, MIB);
       assert.equal(result.size, file.size);
       assert.equal(result.crc64, file.crc64);
       assert.equal(result.resumed, true, "the upload resumed after the reload");
@@ -95,12 +94,7 @@ for (const engine of engines) {
       await waitInPage(driver, `document.getElementById("out").dataset.state === "ready"`);
       await driver.executeScript(`window.violations = [];
         document.addEventListener("securitypolicyviolation", (e) => window.violations.push(e.effectiveDirective + " " + e.blockedURI));`);
-      const result = await driver.executeScript(
-        `return window.runUpload(arguments[0], arguments[1], arguments[2]);`,
-        `/files/${file.name}`,
-        key,
-        256 * KIB,
-      );
+      const result = await runUpload(file, key, 256 * KIB);
       assert.equal(result.size, file.size);
       assert.equal(result.crc64, file.crc64);
       await assertOnServer(key, file);
@@ -116,12 +110,7 @@ for (const engine of engines) {
       const file = writeTestFile(env.tmp, `${engine}-worker.bin`, 900 * KIB + 77);
       const key = `${engine}/worker.bin`;
       await openPage("worker.html");
-      const result = await driver.executeScript(
-        `return window.runUpload(arguments[0], arguments[1], arguments[2]);`,
-        `/files/${file.name}`,
-        key,
-        256 * KIB,
-      );
+      const result = await runUpload(file, key, 256 * KIB);
       assert.equal(result.size, file.size);
       assert.equal(result.crc64, file.crc64);
       assert.equal(result.pendingAfter, 0, "the worker's checkpoint store is empty after Complete");

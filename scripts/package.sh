@@ -3,7 +3,8 @@
 #   1. wasm-pack release build, `--target web` (one ES module + one .wasm; see docs/packaging.md);
 #   2. wasm-opt -Os from npm's binaryen 132 (Debian's binaryen 108 breaks wasm-bindgen's output),
 #      skipped when the unoptimised .wasm is byte-identical to the last one optimised;
-#   3. the JS glue and its snippets (pkg/snippets/) minified by terser (scripts/minify-js.sh);
+#   3. the JS glue and its snippets (pkg/snippets/) minified by terser (scripts/minify-js.sh),
+#      then the hashing worker's script, as minified, run on the .wasm (scripts/check-hash-worker.mjs);
 #   4. scripts/package.mjs adds the entry point, package.json, README and licenses;
 #   5. `npm pack --dry-run` proves the package packs, and prints its file list and sizes.
 # Needs target/setup.env sourced (the Makefile does that).
@@ -11,6 +12,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
+# From an empty pkg/: wasm-pack leaves files it no longer writes (a snippet removed from the
+# crate stayed in pkg/snippets/ and was packed).
+rm -rf pkg
 wasm-pack --quiet build --mode no-install --release --target web \
   --out-dir pkg --out-name oss_resumable
 
@@ -31,6 +35,7 @@ else
 fi
 cp "$cache/$sum.wasm" "$wasm"
 scripts/minify-js.sh pkg
+node scripts/check-hash-worker.mjs pkg
 
 node scripts/package.mjs
 (cd pkg && npm pack --dry-run --json --loglevel=error) | node -e '

@@ -1,7 +1,9 @@
-// Helpers shared by `make demo` (scripts/demo.mjs) and the end-to-end tests (e2e/): start an
-// oss-devserver and read the JSON line it prints first, and serve static directories over HTTP on
-// another origin, with a `/config.json` the widget reads its defaults from.
+// Helpers shared by `make demo` (scripts/demo.mjs), the end-to-end tests (e2e/), the browser
+// tests (scripts/with-devserver.mjs) and the benchmark (bench/): start an oss-devserver and read the
+// JSON line it prints first (the one launcher of the dev server), and serve static directories
+// over HTTP on another origin, with a `/config.json` the widget reads its defaults from.
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
@@ -10,26 +12,45 @@ import { fileURLToPath } from "node:url";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const targetDir = process.env.CARGO_TARGET_DIR || path.join(root, "target");
+/** The dev server built for speed (`make devserver`: the `server` profile in Cargo.toml). */
 export const devserverBinary = path.join(targetDir, "server", "oss-devserver");
+const builds = {
+  server: [devserverBinary, "make devserver"],
+  debug: [path.join(targetDir, "debug", "oss-devserver"), "cargo build -p oss-devserver"],
+};
 
 /**
- * Starts `oss-devserver --listen <listen> [args]` and resolves once it printed its first line
- * (JSON: url, buckets, region, …). `stop()` ends it and resolves when it exited.
+ * Starts `oss-devserver --listen <listen> [args]`, built with `profile` ("server", or "debug"
+ * for the browser tests, which build it themselves), and resolves once it printed its first line
+ * (JSON: url, buckets, region, …; it may hold a generated secret, so it is never printed).
+ * `pid` is the server's process, for CPU accounting; `stop()` ends it and resolves when it exited.
  */
-export async function startDevserver({ listen = "127.0.0.1:0", args = [] } = {}) {
-  const child = spawn(devserverBinary, ["--listen", listen, ...args], {
+export async function startDevserver({ listen = "127.0.0.1:0", args = [], profile = "server" } = {}) {
+  const [binary, build] = builds[profile] || [];
+  if (!binary) throw new Error(`no oss-devserver build profile "${profile}" (server, debug)`);
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: ${build} builds it`);
+  const child = spawn(binary, ["--listen", listen, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  // Read every line it prints (only the first matters), so it never blocks on a full pipe.
+  const lines = createInterface({ input: child.stdout });
   const first = await Promise.race([
-    new Promise((resolve) => createInterface({ input: child.stdout }).once("line", resolve)),
+    new Promise((resolve) => lines.once("line", resolve)),
     exited.then((code) => {
       throw new Error(`oss-devserver exited (${code}) before printing its address; is ${listen} in use?`);
     }),
-  ]);
+    new Promise((_, reject) => {
+      setTimeout(() => reject(new Error("oss-devserver printed no address within 30 s")), 30000).unref();
+    }),
+  ]).catch((e) => {
+    child.kill("SIGTERM");
+    throw e;
+  });
   const info = JSON.parse(first);
   return {
     child,
+    pid: child.pid,
     exited,
     info,
     url: info.url,

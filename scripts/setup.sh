@@ -159,9 +159,12 @@ fi
 geckodriver_version=0.37.1
 tools="$root/.tools"
 geckodriver="$tools/bin/geckodriver"
+# The first line of `--version` only: with pipefail, `| head -1` would fail on geckodriver's
+# SIGPIPE and the check would never pass.
+version_of() { "$1" --version 2>/dev/null | sed -n '1p;1q' || true; }
 if have firefox-esr || have firefox; then
-  if ! { [ -x "$geckodriver" ] && "$geckodriver" --version 2>/dev/null | head -1 | grep -q " $geckodriver_version"; }; then
-    if have geckodriver && geckodriver --version 2>/dev/null | head -1 | grep -q " $geckodriver_version"; then
+  if ! { [ -x "$geckodriver" ] && version_of "$geckodriver" | grep -q " $geckodriver_version\b"; }; then
+    if have geckodriver && version_of geckodriver | grep -q " $geckodriver_version\b"; then
       geckodriver=$(command -v geckodriver)
     else
       log "cargo install geckodriver $geckodriver_version --root .tools (about 3 minutes)"

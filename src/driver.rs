@@ -1,7 +1,7 @@
-//! Runs one upload: asks the core's upload machine for actions, performs them (XHR, hashing,
-//! credentials, checkpoint writes, timers) and feeds every result back, until the machine
-//! reports completion, failure or a pause. All I/O completions arrive in one mailbox, so the
-//! loop is a plain "wait for the next message" with no select.
+//! Runs one machine of the core, an upload or the abort of one (`discard`): asks it for actions,
+//! performs them (XHR, hashing, credentials, checkpoint writes, timers) and feeds every result
+//! back, until the machine reports completion, failure or a pause. All I/O completions arrive in
+//! one mailbox, so the loop is a plain "wait for the next message" with no select.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -12,11 +12,11 @@ use std::task::{Context as TaskContext, Poll, Waker};
 
 use js_sys::{Function, Reflect};
 use oss_resumable_core::checkpoint::Checkpoint;
-use oss_resumable_core::error::OssError;
+use oss_resumable_core::error::{ClientCode, OssError};
 use oss_resumable_core::request::Endpoint;
 use oss_resumable_core::sign::Credentials;
 use oss_resumable_core::upload::{
-    Action, Event, Progress, Response, TransportError, Upload, UploadResult,
+    Abort, Action, Event, Progress, Response, TransportError, Upload, UploadResult,
 };
 use oss_resumable_core::vecmap::VecMap;
 use wasm_bindgen::prelude::*;
@@ -27,17 +27,20 @@ use web_sys::AbortSignal;
 use crate::credentials::CredentialSource;
 use crate::file::{Hasher, Source};
 use crate::http::{self, Exchange, Report};
+use crate::progress::progress_to_js;
 use crate::store::{warn_once, Store};
 
-/// What the page gave this upload run.
+/// What the page gave this run.
 pub struct Run {
     pub endpoint: Endpoint,
     pub credentials: Rc<CredentialSource>,
     pub store: Store,
-    pub source: Source,
+    /// The file an upload reads; `None` for an abort, which reads none.
+    pub source: Option<Source>,
     pub signal: Option<AbortSignal>,
     pub on_progress: Option<Function>,
-    /// The upload resumes from a stored checkpoint (which already names its upload id).
+    /// A checkpoint is stored under the machine's id already (the one passed to it). Until the
+    /// machine deletes it, a save only updates that record.
     pub resumed_from_checkpoint: bool,
 }
 
@@ -46,6 +49,94 @@ pub enum Stopped {
     Failed(OssError),
     /// The page's AbortSignal fired: the remote upload and the checkpoint are kept.
     Paused,
+}
+
+/// A sans-IO machine of the core this loop can perform: [`Upload`] or [`Abort`]. Both ask for the
+/// same actions and take the same answers (docs/machine-interface.md); they differ in how they
+/// end.
+pub trait Machine {
+    /// What a completed run gives.
+    type Output;
+    fn poll_action(&mut self, now_ms: i64) -> Option<Action>;
+    fn poll_timeout(&self) -> Option<i64>;
+    fn handle_timeout(&mut self, now_ms: i64);
+    fn handle_credentials(&mut self, result: Result<Credentials, OssError>, now_ms: i64);
+    fn handle_hash(&mut self, id: u64, result: Result<u64, OssError>, now_ms: i64);
+    fn handle_progress(&mut self, id: u64, bytes_sent: u64, now_ms: i64);
+    fn handle_response(&mut self, id: u64, result: Result<Response, TransportError>, now_ms: i64);
+    fn pause(&mut self, now_ms: i64);
+    /// Reports progress as it comes; returns the end, once there is one.
+    fn poll_end(&mut self, on_progress: Option<&Function>)
+        -> Option<Result<Self::Output, Stopped>>;
+}
+
+impl Machine for Upload {
+    type Output = UploadResult;
+    fn poll_action(&mut self, now_ms: i64) -> Option<Action> {
+        Upload::poll_action(self, now_ms)
+    }
+    fn poll_timeout(&self) -> Option<i64> {
+        Upload::poll_timeout(self)
+    }
+    fn handle_timeout(&mut self, now_ms: i64) {
+        Upload::handle_timeout(self, now_ms);
+    }
+    fn handle_credentials(&mut self, result: Result<Credentials, OssError>, now_ms: i64) {
+        Upload::handle_credentials(self, result, now_ms);
+    }
+    fn handle_hash(&mut self, id: u64, result: Result<u64, OssError>, now_ms: i64) {
+        Upload::handle_hash(self, id, result, now_ms);
+    }
+    fn handle_progress(&mut self, id: u64, bytes_sent: u64, now_ms: i64) {
+        Upload::handle_progress(self, id, bytes_sent, now_ms);
+    }
+    fn handle_response(&mut self, id: u64, result: Result<Response, TransportError>, now_ms: i64) {
+        Upload::handle_response(self, id, result, now_ms);
+    }
+    fn pause(&mut self, now_ms: i64) {
+        Upload::pause(self, now_ms);
+    }
+    fn poll_end(
+        &mut self,
+        on_progress: Option<&Function>,
+    ) -> Option<Result<UploadResult, Stopped>> {
+        while let Some(event) = self.poll_event() {
+            match event {
+                Event::Progress(p) => report_progress(on_progress, &p),
+                Event::PartDone { .. } => {}
+                Event::Completed(result) => return Some(Ok(result)),
+                Event::Failed(error) => return Some(Err(Stopped::Failed(error))),
+                Event::Paused => return Some(Err(Stopped::Paused)),
+            }
+        }
+        None
+    }
+}
+
+impl Machine for Abort {
+    type Output = ();
+    fn poll_action(&mut self, now_ms: i64) -> Option<Action> {
+        Abort::poll_action(self, now_ms)
+    }
+    fn poll_timeout(&self) -> Option<i64> {
+        Abort::poll_timeout(self)
+    }
+    fn handle_timeout(&mut self, now_ms: i64) {
+        Abort::handle_timeout(self, now_ms);
+    }
+    fn handle_credentials(&mut self, result: Result<Credentials, OssError>, now_ms: i64) {
+        Abort::handle_credentials(self, result, now_ms);
+    }
+    // An abort asks for no hash, sends no body and is given no AbortSignal: nothing to take.
+    fn handle_hash(&mut self, _id: u64, _result: Result<u64, OssError>, _now_ms: i64) {}
+    fn handle_progress(&mut self, _id: u64, _bytes_sent: u64, _now_ms: i64) {}
+    fn pause(&mut self, _now_ms: i64) {}
+    fn handle_response(&mut self, id: u64, result: Result<Response, TransportError>, now_ms: i64) {
+        Abort::handle_response(self, id, result, now_ms);
+    }
+    fn poll_end(&mut self, _on_progress: Option<&Function>) -> Option<Result<(), Stopped>> {
+        self.poll_outcome().map(|r| r.map_err(Stopped::Failed))
+    }
 }
 
 /// A request whose body stops moving for this long is aborted and retried as a timeout.
@@ -109,7 +200,7 @@ fn now_ms() -> i64 {
 }
 
 /// Drives `machine` to its end.
-pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped> {
+pub async fn run<M: Machine>(mut machine: M, run: Run) -> Result<M::Output, Stopped> {
     let mailbox = Mailbox::default();
     let mut exchanges: VecMap<u64, Exchange> = VecMap::new();
     // Per in-flight request: (last time it was sent or reported progress, bytes sent, body size).
@@ -152,9 +243,14 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                         mailbox.push(Message::Credentials(result));
                     });
                 }
-                Action::Hash { id, start, end } => {
-                    hashing.push(id, start, end, &run.source, &mailbox);
-                }
+                Action::Hash { id, start, end } => match &run.source {
+                    Some(source) => hashing.push(id, start, end, source, &mailbox),
+                    // Only an upload hashes, and an upload always has its file.
+                    None => mailbox.push(Message::Hash(
+                        id,
+                        Err(OssError::client(ClientCode::FileChanged, "no file to read")),
+                    )),
+                },
                 Action::Send { id, request } => {
                     let body_len = request.body.len();
                     let reporter = {
@@ -164,7 +260,7 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                             Report::Done(r) => mailbox.push(Message::Response(id, r)),
                         }
                     };
-                    match http::send(&run.endpoint, &request, Some(&run.source), 0, reporter) {
+                    match http::send(&run.endpoint, &request, run.source.as_ref(), 0, reporter) {
                         Ok(exchange) => {
                             exchanges.insert(id, exchange);
                             last_activity.insert(id, (now_ms(), 0, body_len));
@@ -196,8 +292,10 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
                 }
                 Action::DeleteCheckpoint { id } => {
                     // Awaited in place so that a completed upload's checkpoint is gone before
-                    // the upload's promise resolves; a save put off before it is moot.
+                    // the upload's promise resolves; a save put off before it is moot. The next
+                    // save (a restarted upload's new upload id) is a first save again.
                     deferred_save = None;
+                    checkpoint_stored = false;
                     if let Err(e) = run.store.delete(&id).await {
                         warn_once(&format!("oss-resumable: cannot delete a checkpoint ({e})"));
                     }
@@ -210,14 +308,8 @@ pub async fn run(mut machine: Upload, run: Run) -> Result<UploadResult, Stopped>
         }
 
         // 2. Report what happened.
-        while let Some(event) = machine.poll_event() {
-            match event {
-                Event::Progress(p) => report_progress(run.on_progress.as_ref(), &p),
-                Event::PartDone { .. } => {}
-                Event::Completed(result) => return Ok(result),
-                Event::Failed(error) => return Err(Stopped::Failed(error)),
-                Event::Paused => return Err(Stopped::Paused),
-            }
+        if let Some(end) = machine.poll_end(run.on_progress.as_ref()) {
+            return end;
         }
 
         // 3. Keep one timer armed for the machine's earliest deadline.
@@ -374,7 +466,7 @@ fn post_later(mailbox: &Mailbox, message: Message, delay_ms: i64) {
 
 fn report_progress(callback: Option<&Function>, p: &Progress) {
     let Some(callback) = callback else { return };
-    let value = crate::api::progress_to_js(p);
+    let value = progress_to_js(p);
     // A throwing onProgress must not break the upload.
     let _ = callback.call1(&JsValue::UNDEFINED, &value);
 }

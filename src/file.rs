@@ -1,7 +1,11 @@
-//! The user's `File` or `Blob`: slicing, hashing byte ranges with CRC-64 in bounded memory, the
-//! file identity a checkpoint is matched by, and safe conversions between JS numbers and `u64`.
+//! The user's `File` or `Blob`: slicing, hashing byte ranges with CRC-64 in bounded memory (in
+//! the hashing worker, or on this thread where none can run), and the file identity a checkpoint
+//! is matched by.
 
-use js_sys::{ArrayBuffer, Promise, Reflect, Uint8Array};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Function, Reflect, Uint8Array};
 use oss_resumable_core::checkpoint::{self, FileIdentity};
 use oss_resumable_core::crc64::Crc64;
 use oss_resumable_core::error::{ClientCode, OssError};
@@ -10,30 +14,26 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
-use crate::hash_worker::WorkerHash;
+use crate::hash_worker::{self, WorkerHash};
+use crate::js_number::{f64_to_u64, u64_to_f64};
 
-/// Bytes hashed per step: the JS read buffer and the wasm scratch buffer are this large, and
-/// each step (one copy into wasm memory + CRC-64 of it, ~1 ms) is one short main-thread task.
-const HASH_CHUNK: usize = 1024 * 1024;
-
-/// Largest integer a JS number holds exactly (2^53 − 1): byte counts above it cannot cross the
-/// boundary as `number`, and no browser file is that large.
-pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-
-/// Converts a JS number that must be a byte count into `u64`, refusing fractions, negatives and
-/// values past 2^53 instead of silently rounding.
-pub fn f64_to_u64(v: f64) -> Option<u64> {
-    if (0.0..=MAX_SAFE_INTEGER).contains(&v) && v.fract() == 0.0 {
-        Some(v as u64)
-    } else {
-        None
-    }
-}
-
-/// Converts a byte count to a JS number; every count we produce is ≤ the file size, which is
-/// itself a JS number, so this never loses precision.
-pub fn u64_to_f64(v: u64) -> f64 {
-    v as f64
+// The read routine the hashing worker runs too (one copy of the read loop: a byte stream or, in
+// WebKit, `arrayBuffer()` slices), here with a yield to the event loop between 1 MiB steps.
+#[wasm_bindgen(module = "/src/hash_worker.js")]
+extern "C" {
+    /// A read buffer for `read_range_here`, reused for every range one `Hasher` reads.
+    #[wasm_bindgen(js_name = readBuffer)]
+    fn read_buffer() -> JsValue;
+    /// Reads `blob[start, end)` into `reuse`'s buffer, calling `fold(bytes)` per step; resolves to
+    /// the number of bytes read, rejects with the browser's error when it cannot read the file.
+    #[wasm_bindgen(js_name = readRangeHere, catch)]
+    async fn read_range_here(
+        blob: &Blob,
+        start: f64,
+        end: f64,
+        reuse: &JsValue,
+        fold: &Function,
+    ) -> Result<JsValue, JsValue>;
 }
 
 /// The source of an upload: a `File` (name, lastModified) or a bare `Blob`.
@@ -76,43 +76,23 @@ impl Source {
             .map_err(|_| file_changed("the browser could not slice the file"))
     }
 
-    /// CRC-64 of the bytes `[start, end)`, read in chunks through `hasher`'s buffers: memory
-    /// stays at one chunk whatever the range. A read failure (`NotReadableError`: the file was
+    /// CRC-64 of the bytes `[start, end)`, read in 1 MiB steps through reused buffers: memory
+    /// stays at one step whatever the range. A read failure (`NotReadableError`: the file was
     /// changed, moved or its permission revoked) becomes `FileChanged`, not something to retry.
     ///
     /// The hashing worker does the work where it can run (`hash_worker`); otherwise this
-    /// thread does, in 1 MiB steps with a yield to the event loop between them.
+    /// thread does, with `hasher`'s buffers and a yield to the event loop between steps.
     pub async fn crc64(&self, hasher: &mut Hasher, start: u64, end: u64) -> Result<u64, OssError> {
-        match crate::hash_worker::crc64(&self.blob, start, end).await {
-            Some(WorkerHash::Done { crc, length }) if length == end - start => return Ok(crc),
-            Some(WorkerHash::Done { .. }) => {
-                return Err(file_changed("the file got shorter while it was being read"))
-            }
+        let (crc, length) = match hash_worker::crc64(&self.blob, start, end).await {
+            Some(WorkerHash::Done { crc, length }) => (crc, length),
             Some(WorkerHash::ReadFailed(detail)) => return Err(file_changed(&detail)),
-            None => {}
-        }
-        let mut crc = Crc64::new();
-        let stream = blob_stream(&self.slice(start, end)?);
-        let read = match byob_reader(&stream) {
-            // A byte stream read into one reused buffer: no ArrayBuffer per read, so the JS
-            // heap stays flat and the renderer does about half the work of `arrayBuffer()`.
-            Some(reader) => hasher.read_byob(&reader, &mut crc).await,
-            // Browsers whose Blob stream is not a byte stream: one `arrayBuffer()` per chunk.
-            None => hasher.read_chunks(self, start, end, &mut crc).await,
+            None => hasher.crc64(&self.blob, start, end).await?,
         };
-        if read? != end - start {
+        if length != end - start {
             // A short read means the file on disk is no longer the one that was picked.
             return Err(file_changed("the file got shorter while it was being read"));
         }
-        Ok(crc.finish())
-    }
-
-    async fn read(&self, start: u64, end: u64) -> Result<Uint8Array, OssError> {
-        let slice = self.slice(start, end)?;
-        let buffer = JsFuture::from(slice.array_buffer())
-            .await
-            .map_err(|e| file_changed(&describe_js_error(&e)))?;
-        Ok(Uint8Array::new(&buffer))
+        Ok(crc)
     }
 
     /// The identity a checkpoint is matched by: name, size, lastModified, type, and a CRC-64 of
@@ -142,180 +122,57 @@ impl Source {
     }
 }
 
-/// The buffers one hashing loop reuses for every range: a JS `ArrayBuffer` that byte-stream
-/// reads fill (it is transferred by each read and handed back with the result), and a scratch
-/// area in wasm memory the CRC runs over. The driver hashes one range at a time with one
-/// `Hasher`, so memory does not grow with the number of parts waiting to be hashed.
+/// The buffers one main-thread hashing task reuses for every range: the JS `ArrayBuffer` the
+/// file is read into (held by the read routine's `reuse` object) and a scratch area in wasm
+/// memory the CRC runs over. The driver hashes one range at a time per `Hasher`, so memory does
+/// not grow with the number of parts waiting to be hashed.
 pub struct Hasher {
-    js: Option<ArrayBuffer>,
-    scratch: Vec<u8>,
+    reuse: JsValue,
+    scratch: Rc<RefCell<Vec<u8>>>,
 }
 
 impl Hasher {
     pub fn new() -> Hasher {
         Hasher {
-            js: None,
-            scratch: Vec::new(),
+            reuse: read_buffer(),
+            scratch: Rc::default(),
         }
     }
 
-    fn scratch(&mut self, len: usize) -> &mut [u8] {
-        if self.scratch.len() < len {
-            self.scratch.resize(len, 0);
-        }
-        &mut self.scratch[..len]
-    }
-
-    /// Hashes `data[..len]` by copying it into wasm memory (one memcpy) and running the CRC.
-    fn update(&mut self, data: &ArrayBuffer, len: usize, crc: &mut Crc64) {
-        let view = Uint8Array::new_with_byte_offset_and_length(data, 0, len as u32);
-        let scratch = self.scratch(len);
-        view.copy_to(scratch);
-        crc.update(scratch);
-    }
-
-    /// Reads the stream to its end, filling the JS buffer before each hash step. Returns the
-    /// number of bytes hashed.
-    async fn read_byob(&mut self, reader: &ByobReader, crc: &mut Crc64) -> Result<u64, OssError> {
-        let mut buffer = self
-            .js
-            .take()
-            .unwrap_or_else(|| ArrayBuffer::new(HASH_CHUNK as u32));
-        let mut filled = 0usize;
-        let mut total = 0u64;
-        loop {
-            let view = Uint8Array::new_with_byte_offset_and_length(
-                &buffer,
-                filled as u32,
-                (HASH_CHUNK - filled) as u32,
-            );
-            let result = match JsFuture::from(reader.read(&view)).await {
-                Ok(r) => r,
-                Err(e) => {
-                    let _ = reader.cancel();
-                    return Err(file_changed(&describe_js_error(&e)));
+    /// CRC-64 of `blob[start, end)` read on this thread, and the number of bytes read.
+    async fn crc64(&mut self, blob: &Blob, start: u64, end: u64) -> Result<(u64, u64), OssError> {
+        let crc = Rc::new(Cell::new(Crc64::new()));
+        // Each step's bytes are copied into wasm memory (one memcpy) and folded into the CRC.
+        let fold = Closure::<dyn FnMut(Uint8Array)>::new({
+            let crc = crc.clone();
+            let scratch = self.scratch.clone();
+            move |bytes: Uint8Array| {
+                let mut scratch = scratch.borrow_mut();
+                let len = bytes.length() as usize;
+                if scratch.len() < len {
+                    scratch.resize(len, 0);
                 }
-            };
-            let done = Reflect::get(&result, &JsValue::from_str("done"))
-                .ok()
-                .is_some_and(|d| d.is_truthy());
-            // The read transferred `buffer`; its bytes come back in `value` (also when done,
-            // as an empty view), which is the buffer to use from now on.
-            match Reflect::get(&result, &JsValue::from_str("value"))
-                .ok()
-                .and_then(|v| v.dyn_into::<Uint8Array>().ok())
-            {
-                Some(value) => {
-                    filled += value.byte_length() as usize;
-                    buffer = value.buffer();
-                }
-                None if done => {
-                    // No buffer handed back: allocate a fresh one next time.
-                    buffer = ArrayBuffer::new(HASH_CHUNK as u32);
-                    filled = 0;
-                }
-                None => return Err(file_changed("the file's stream returned no bytes")),
+                bytes.copy_to(&mut scratch[..len]);
+                let mut c = crc.get();
+                c.update(&scratch[..len]);
+                crc.set(c);
             }
-            if filled == HASH_CHUNK || (done && filled > 0) {
-                self.update(&buffer, filled, crc);
-                total += filled as u64;
-                filled = 0;
-                // Reads of bytes already queued resolve as microtasks, so without this the
-                // whole range would be hashed in one long task (~90 ms seen per 8 MiB part).
-                // Not after the last chunk: the next range's first read is a real task boundary,
-                // and an extra hop there only delays the parts waiting to be sent.
-                if !done {
-                    yield_to_event_loop().await;
-                }
-            }
-            if done {
-                break;
-            }
-        }
-        self.js = Some(buffer);
-        Ok(total)
+        });
+        let read = read_range_here(
+            blob,
+            u64_to_f64(start),
+            u64_to_f64(end),
+            &self.reuse,
+            fold.as_ref().unchecked_ref(),
+        )
+        .await
+        .map_err(|e| file_changed(&describe_js_error(&e)))?;
+        let length = read
+            .as_f64()
+            .and_then(f64_to_u64)
+            .ok_or_else(|| file_changed("the file's read gave no byte count"))?;
+        Ok((crc.get().finish(), length))
     }
-
-    /// The fallback: one `Blob.arrayBuffer()` per chunk.
-    async fn read_chunks(
-        &mut self,
-        source: &Source,
-        start: u64,
-        end: u64,
-        crc: &mut Crc64,
-    ) -> Result<u64, OssError> {
-        let mut at = start;
-        while at < end {
-            let to = (at + HASH_CHUNK as u64).min(end);
-            let chunk = source.read(at, to).await?;
-            let len = chunk.length() as usize;
-            self.update(&chunk.buffer(), len, crc);
-            yield_to_event_loop().await;
-            if len as u64 != to - at {
-                break;
-            }
-            at = to;
-        }
-        Ok(at - start)
-    }
-}
-
-/// Lets the page's other tasks (input, rendering, timers, XHR events) run before hashing goes
-/// on, by continuing in a `MessageChannel` message: a task at the back of the queue, without
-/// the 4 ms clamp of nested `setTimeout`. (`scheduler.yield()` was tried: its continuation
-/// jumps the queue, so the page's timers still waited up to ~70 ms behind hashing.)
-async fn yield_to_event_loop() {
-    if let Some(promise) = message_channel_yield() {
-        let _ = JsFuture::from(promise).await;
-    }
-}
-
-fn message_channel_yield() -> Option<Promise> {
-    let constructor: js_sys::Function =
-        Reflect::get(&js_sys::global(), &JsValue::from_str("MessageChannel"))
-            .ok()?
-            .dyn_into()
-            .ok()?;
-    let channel = Reflect::construct(&constructor, &js_sys::Array::new()).ok()?;
-    let port1 = Reflect::get(&channel, &JsValue::from_str("port1")).ok()?;
-    let port2 = Reflect::get(&channel, &JsValue::from_str("port2")).ok()?;
-    let post: js_sys::Function = Reflect::get(&port2, &JsValue::from_str("postMessage"))
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    let promise = Promise::new(&mut |resolve, _reject| {
-        let _ = Reflect::set(&port1, &JsValue::from_str("onmessage"), &resolve);
-    });
-    post.call1(&port2, &JsValue::UNDEFINED).ok()?;
-    Some(promise)
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// A `ReadableStreamBYOBReader` (bound by hand: only `read` and `cancel` are needed).
-    type ByobReader;
-    #[wasm_bindgen(method)]
-    fn read(this: &ByobReader, view: &Uint8Array) -> Promise;
-    #[wasm_bindgen(method)]
-    fn cancel(this: &ByobReader) -> Promise;
-    type ReadableStream;
-    #[wasm_bindgen(method, catch, js_name = getReader)]
-    fn get_reader(this: &ReadableStream, options: &JsValue) -> Result<ByobReader, JsValue>;
-    /// `Blob.stream()` (free-standing: methods cannot be added to web-sys's `Blob`).
-    #[wasm_bindgen(js_namespace = ["Blob", "prototype", "stream"], js_name = call)]
-    fn blob_stream(blob: &Blob) -> ReadableStream;
-}
-
-/// `stream.getReader({mode: "byob"})`, or `None` where the Blob stream is not a byte stream.
-fn byob_reader(stream: &ReadableStream) -> Option<ByobReader> {
-    let options = js_sys::Object::new();
-    Reflect::set(
-        &options,
-        &JsValue::from_str("mode"),
-        &JsValue::from_str("byob"),
-    )
-    .ok()?;
-    stream.get_reader(&options).ok()
 }
 
 fn string_prop(obj: &JsValue, name: &str) -> Option<String> {

@@ -1,17 +1,17 @@
 //! CRC-64 of file ranges in a dedicated Worker, so reading and hashing a gigabyte costs the
 //! page's main thread nothing but a message per part.
 //!
-//! The worker is created from a script in a `blob:` URL (no extra file for bundlers to place) and
-//! given this very `WebAssembly.Module` (posting a compiled module shares its code: nothing is
-//! fetched or compiled again). It instantiates the module on its own memory with every import
-//! replaced by a stub that throws, and calls only the two raw exports below, which touch no
-//! import. The worker reads the range as a byte stream into one reused buffer (in WebKit, whose
-//! Blob stream is not a byte stream, with one `arrayBuffer()` per 1 MiB slice), copies each 1 MiB
-//! into its wasm memory and folds it into the CRC.
+//! The worker itself is JavaScript (`hash_worker.js`): it is created from a script in a `blob:`
+//! URL (no extra file for bundlers to place) and given this very `WebAssembly.Module` (posting a
+//! compiled module shares its code: nothing is fetched or compiled again). It instantiates the
+//! module on its own memory with every import replaced by a stub that throws, reads each range
+//! with the same routine the main thread uses (`readRange`: a byte stream into one reused buffer,
+//! or in WebKit, whose Blob stream is not a byte stream, one `arrayBuffer()` per 1 MiB slice),
+//! and folds each 1 MiB into the CRC through the two raw exports below, which touch no import.
 //!
 //! Where a worker cannot run (no `Worker`, a Content-Security-Policy without `worker-src blob:`,
 //! a build target without `wasm_bindgen::module()`), [`crc64`] answers `None` and the caller
-//! hashes on the main thread in short slices, as before. One worker serves every upload of the
+//! hashes on the main thread in short steps (`file.rs`). One worker serves every upload of the
 //! page; it stops after 10 s without work.
 
 use js_sys::{Promise, Reflect};
@@ -21,6 +21,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
+use crate::js_number::{f64_to_u64, u64_to_f64};
+
 /// How a range hashed in the worker came out.
 pub enum WorkerHash {
     /// The CRC-64 and how many bytes the stream gave (fewer than asked: the file shrank).
@@ -29,164 +31,16 @@ pub enum WorkerHash {
     ReadFailed(String),
 }
 
-#[wasm_bindgen(inline_js = r#"
-// The worker's script. Jobs run one at a time (they share the read buffer and the wasm buffer);
-// hashing is ten times faster than an upload, so a queue of three parts is never the bottleneck.
-const SOURCE = `"use strict";
-const CHUNK = 1 << 20;
-let wasm = null, ptr = 0, buffer = null, queue = Promise.resolve();
-function instantiate(module) {
-  const imports = {};
-  for (const i of WebAssembly.Module.imports(module)) {
-    if (i.kind !== "function") throw new Error("the module imports a " + i.kind);
-    (imports[i.module] ??= {})[i.name] = () => { throw new Error(i.name + " is not available here"); };
-  }
-  wasm = new WebAssembly.Instance(module, imports).exports;
-  ptr = wasm.oss_resumable_hash_buffer(CHUNK);
-}
-// Blob.stream() is a byte stream in Chromium and Firefox: read into one reused buffer. WebKit's
-// is not (getReader({ mode: "byob" }) throws "ReadableStreamBYOBReader needs a
-// ReadableByteStreamController" in WebKitGTK 2.50; the Streams spec lets a UA's Blob stream be
-// a plain stream), so there the range is read with one arrayBuffer() per 1 MiB slice instead.
-async function hash(blob, start, end) {
-  let reader = null;
-  try { reader = blob.slice(start, end).stream().getReader({ mode: "byob" }); } catch (e) { reader = null; }
-  return reader ? hashStream(reader) : hashSlices(blob, start, end);
-}
-function fold(crc, bytes) {
-  new Uint8Array(wasm.memory.buffer, ptr, bytes.byteLength).set(bytes);
-  return wasm.oss_resumable_crc64_update(crc, ptr, bytes.byteLength);
-}
-function result(crc, length) {
-  const u = BigInt.asUintN(64, crc);
-  return { hi: Number(u >> 32n), lo: Number(u & 0xffffffffn), length };
-}
-async function hashStream(reader) {
-  let crc = 0n, length = 0, filled = 0;
-  for (;;) {
-    buffer ??= new ArrayBuffer(CHUNK);
-    const { done, value } = await reader.read(new Uint8Array(buffer, filled, CHUNK - filled));
-    // The read transferred the buffer; its bytes come back in value (an empty view when done).
-    if (value) { buffer = value.buffer; filled += value.byteLength; } else { buffer = null; filled = 0; }
-    if (filled === CHUNK || (done && filled > 0)) {
-      crc = fold(crc, new Uint8Array(buffer, 0, filled));
-      length += filled;
-      filled = 0;
-    }
-    if (done) break;
-  }
-  return result(crc, length);
-}
-async function hashSlices(blob, start, end) {
-  let crc = 0n, length = 0;
-  for (let at = start; at < end; at += CHUNK) {
-    const want = Math.min(CHUNK, end - at);
-    const bytes = new Uint8Array(await blob.slice(at, at + want).arrayBuffer());
-    crc = fold(crc, bytes);
-    length += bytes.byteLength;
-    // A short slice: the file shrank; the caller compares length with what it asked for.
-    if (bytes.byteLength < want) break;
-  }
-  return result(crc, length);
-}
-onmessage = ({ data }) => {
-  if (data.module) {
-    try { instantiate(data.module); } catch (e) { postMessage({ fallback: String(e) }); }
-    return;
-  }
-  queue = queue.then(async () => {
-    try {
-      postMessage({ id: data.id, ...(await hash(data.blob, data.start, data.end)) });
-    } catch (e) {
-      // A DOMException is the browser refusing the file; anything else is this worker's
-      // trouble (a module it could not instantiate, say), and the main thread hashes instead.
-      postMessage(e instanceof DOMException
-        ? { id: data.id, error: e.name + ": " + e.message }
-        : { id: data.id, fallback: String(e) });
-    }
-  });
-};`;
-
-const IDLE_MS = 10000;
-let worker = null, url = null, broken = false, nextId = 0, idleTimer = 0;
-const pending = new Map();
-// Jobs the worker hashed, and jobs it handed back to the main thread (tests read these).
-const jobs = { done: 0, fallback: 0 };
-
-function stop(reason) {
-  jobs.fallback += pending.size;
-  for (const resolve of pending.values()) resolve({ fallback: reason });
-  pending.clear();
-  if (worker) worker.terminate();
-  worker = null;
-  if (url) URL.revokeObjectURL(url);
-  url = null;
-}
-
-function spawn(module) {
-  if (worker || broken) return worker;
-  try {
-    url = URL.createObjectURL(new Blob([SOURCE], { type: "text/javascript" }));
-    worker = new Worker(url);
-  } catch (e) {
-    broken = true;
-    stop(String(e));
-    return null;
-  }
-  worker.onmessage = ({ data }) => {
-    // The script has loaded: its blob: URL is no longer needed.
-    if (url) { URL.revokeObjectURL(url); url = null; }
-    if (data.id === undefined) { broken = true; stop(data.fallback); return; }
-    const resolve = pending.get(data.id);
-    pending.delete(data.id);
-    if (data.hi !== undefined) jobs.done++;
-    else if (data.fallback !== undefined) jobs.fallback++;
-    if (resolve) resolve(data);
-    armIdle();
-  };
-  // Blocked by a Content-Security-Policy, or the script failed: hash on the main thread.
-  worker.onerror = (e) => { e.preventDefault(); broken = true; stop(e.message || "the hashing worker failed"); };
-  worker.postMessage({ module });
-  return worker;
-}
-
-function armIdle() {
-  if (pending.size > 0) return;
-  clearTimeout(idleTimer);
-  idleTimer = setTimeout(() => { if (pending.size === 0) stop("idle"); }, IDLE_MS);
-}
-
-function usable(module) {
-  return typeof Worker === "function" && module instanceof WebAssembly.Module;
-}
-
-export function warm_hash_worker(module) {
-  if (usable(module) && spawn(module)) armIdle();
-}
-
-export function hash_worker_jobs() {
-  return [jobs.done, jobs.fallback];
-}
-
-export function hash_in_worker(module, blob, start, end) {
-  if (!usable(module)) return null;
-  const w = spawn(module);
-  if (!w) return null;
-  clearTimeout(idleTimer);
-  const id = ++nextId;
-  return new Promise((resolve) => {
-    pending.set(id, resolve);
-    w.postMessage({ id, blob, start, end });
-  });
-}
-"#)]
+// The worker's script and its bookkeeping are in hash_worker.js, which also holds the read
+// routine the main thread uses where no worker can run (src/file.rs binds that one).
+#[wasm_bindgen(module = "/src/hash_worker.js")]
 extern "C" {
     /// A promise of `{hi, lo, length}`, `{error}` or `{fallback}`; `null` when no worker can run.
-    #[wasm_bindgen(js_name = hash_in_worker)]
+    #[wasm_bindgen(js_name = hashInWorker)]
     fn hash_in_worker(module: &JsValue, blob: &Blob, start: f64, end: f64) -> JsValue;
-    #[wasm_bindgen(js_name = warm_hash_worker)]
+    #[wasm_bindgen(js_name = warmHashWorker)]
     fn warm_hash_worker(module: &JsValue);
-    #[wasm_bindgen(js_name = hash_worker_jobs)]
+    #[wasm_bindgen(js_name = hashWorkerJobs)]
     fn hash_worker_jobs() -> Vec<u32>;
 }
 
@@ -214,8 +68,8 @@ pub async fn crc64(blob: &Blob, start: u64, end: u64) -> Option<WorkerHash> {
     let promise: Promise = hash_in_worker(
         &wasm_bindgen::module(),
         blob,
-        crate::file::u64_to_f64(start),
-        crate::file::u64_to_f64(end),
+        u64_to_f64(start),
+        u64_to_f64(end),
     )
     .dyn_into()
     .ok()?;
@@ -226,7 +80,7 @@ pub async fn crc64(blob: &Blob, start: u64, end: u64) -> Option<WorkerHash> {
     }
     let hi = get("hi")?.as_f64()?;
     let lo = get("lo")?.as_f64()?;
-    let length = get("length")?.as_f64().and_then(crate::file::f64_to_u64)?;
+    let length = get("length")?.as_f64().and_then(f64_to_u64)?;
     Some(WorkerHash::Done {
         crc: ((hi as u64) << 32) | lo as u64,
         length,

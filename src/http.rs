@@ -125,28 +125,6 @@ pub fn send(
     })
 }
 
-/// Sends one request with no file body and waits for its response.
-pub async fn exchange(endpoint: &Endpoint, request: &Request) -> Result<Response, TransportError> {
-    let slot: Rc<RefCell<Option<Result<Response, TransportError>>>> = Rc::new(RefCell::new(None));
-    let mut resolve: Option<js_sys::Function> = None;
-    let done = js_sys::Promise::new(&mut |res, _rej| resolve = Some(res));
-    let reporter = {
-        let slot = slot.clone();
-        move |report: Report| {
-            if let Report::Done(result) = report {
-                *slot.borrow_mut() = Some(result);
-                if let Some(resolve) = &resolve {
-                    let _ = resolve.call0(&JsValue::UNDEFINED);
-                }
-            }
-        }
-    };
-    let _exchange = send(endpoint, request, None, 60_000, reporter)?;
-    let _ = wasm_bindgen_futures::JsFuture::from(done).await;
-    let result = slot.borrow_mut().take();
-    result.unwrap_or(Err(TransportError::Network))
-}
-
 /// Status, the response headers CORS lets us read (lowercase names), and the body bytes.
 fn read_response(xhr: &XmlHttpRequest) -> Response {
     let status = xhr.status().unwrap_or(0);

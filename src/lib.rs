@@ -9,7 +9,9 @@ mod driver;
 mod file;
 mod hash_worker;
 mod http;
+mod js_number;
 mod lock;
+mod progress;
 mod store;
 
 pub use oss_resumable_core as core;

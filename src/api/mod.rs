@@ -1,7 +1,8 @@
 //! The JS surface, and the only `#[wasm_bindgen]` items of the crate: `Uploader` with
-//! `upload`, `pending` and `discard`, the conversion of results and progress to plain JS objects,
-//! and of failures to an `Error` named "OssError" (or a `DOMException` named "AbortError" for a
-//! pause). Signatures and shapes are the contract in the README and `typescript.rs`.
+//! `upload`, `pending` and `discard`, the conversion of results and pending uploads to plain JS
+//! objects (progress is converted where the driver reports it, `crate::progress`), and of
+//! failures to an `Error` named "OssError" (or a `DOMException` named "AbortError" for a pause).
+//! Signatures and shapes are the contract in the README and `typescript.rs`.
 
 mod options;
 mod typescript;
@@ -16,9 +17,7 @@ use js_sys::{Array, Object, Reflect};
 use oss_resumable_core::checkpoint::Checkpoint;
 use oss_resumable_core::error::{ClientCode, OssError};
 use oss_resumable_core::request::{self, Endpoint};
-use oss_resumable_core::sign;
-use oss_resumable_core::upload::{Phase, Progress, Upload, UploadConfig, UploadResult};
-use oss_resumable_core::xml;
+use oss_resumable_core::upload::{Abort, AbortConfig, Upload, UploadConfig, UploadResult};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -26,8 +25,8 @@ use web_sys::Blob;
 
 use crate::credentials::CredentialSource;
 use crate::driver::{self, Run, Stopped};
-use crate::file::{u64_to_f64, Source};
-use crate::http;
+use crate::file::Source;
+use crate::js_number::u64_to_f64;
 use crate::lock;
 use crate::store::{warn_once, Store};
 use options::{upload_settings, uploader_settings, UploaderSettings};
@@ -178,18 +177,11 @@ impl Inner {
             )));
         };
 
-        // A stored value that is not a checkpoint was deleted by the store (and said so).
+        // The store hands out only records that decode (a damaged one it deleted, and said so);
+        // the machine decides whether a decoded record may be resumed (for this target and file)
+        // and asks for its deletion when not.
         let checkpoint = match store.get(&id).await {
-            Ok(Some(cp)) if cp.matches(&s.endpoint_text, &s.bucket, &key, &identity) => Some(cp),
-            Ok(Some(_)) => {
-                // Another target or file under this id: never trusted, removed, and the upload
-                // starts over.
-                warn_once(
-                    "oss-resumable: a damaged checkpoint was discarded; the upload starts over",
-                );
-                let _ = store.delete(&id).await;
-                None
-            }
+            Ok(Some(cp)) => Some(cp),
             Ok(None) => None,
             Err(e) => {
                 warn_once(&format!("oss-resumable: cannot read checkpoints ({e})"));
@@ -216,7 +208,7 @@ impl Inner {
             endpoint: s.endpoint.clone(),
             credentials: self.credentials.clone(),
             store,
-            source,
+            source: Some(source),
             signal: settings.signal,
             on_progress: settings.on_progress,
             resumed_from_checkpoint,
@@ -266,82 +258,41 @@ impl Inner {
                 "this upload is running (here or in another tab); pause it before discarding it",
             )));
         };
-        self.abort_remote(&cp).await.map_err(|e| to_js_error(&e))?;
-        store.delete(&id).await.map_err(|e| {
-            to_js_error(&OssError::client(
-                ClientCode::CheckpointInvalid,
-                format!("cannot delete the checkpoint: {e}"),
-            ))
-        })?;
-        Ok(JsValue::UNDEFINED)
+        self.abort_remote(&cp, store).await
     }
 
-    /// AbortMultipartUpload for a checkpoint; an upload the server no longer has is fine.
-    async fn abort_remote(&self, cp: &Checkpoint) -> Result<(), OssError> {
+    /// AbortMultipartUpload of a checkpoint's upload, then the checkpoint's deletion: the core's
+    /// `Abort` machine (its retry rules, credential refresh and clock fix), performed by the
+    /// driver that performs uploads. An upload the server no longer has is fine.
+    async fn abort_remote(&self, cp: &Checkpoint, store: Store) -> Result<JsValue, JsValue> {
         let s = &self.settings;
         let endpoint = if cp.endpoint == s.endpoint_text {
             s.endpoint.clone()
         } else {
             Endpoint::parse(&cp.endpoint, s.endpoint.path_style())
-                .map_err(|e| invalid_argument(&e.to_string()))?
+                .map_err(|e| to_js_error(&invalid_argument(&e.to_string())))?
         };
-        let credentials = self.credentials.get().await?;
-        let mut clock_offset = 0i64;
-        for _attempt in 0..3 {
-            let mut req = request::abort_multipart_upload(&cp.bucket, &cp.key, &cp.upload_id)
-                .map_err(|e| invalid_argument(&e.to_string()))?;
-            sign::sign_request(
-                &mut req,
-                &credentials,
-                s.signature_version,
-                &s.region,
-                now_ms() + clock_offset,
-            );
-            let response = http::exchange(&endpoint, &req).await.map_err(|_| {
-                OssError::client(
-                    ClientCode::NetworkError,
-                    "cannot reach OSS to abort the upload; try again",
-                )
-            })?;
-            if (200..300).contains(&response.status) {
-                return Ok(());
-            }
-            let body = xml::parse::<xml::OssErrorBody>(&response.body).ok();
-            let code = body.as_ref().map(|b| b.code.as_str()).unwrap_or("");
-            match code {
-                "NoSuchUpload" => return Ok(()),
-                "RequestTimeTooSkewed" => {
-                    // The page's clock is off: sign with the server's time, as the machine does.
-                    if let Some(server) = body
-                        .as_ref()
-                        .and_then(|b| b.server_time.as_deref())
-                        .and_then(sign::parse_iso8601_ms)
-                    {
-                        clock_offset = server - now_ms();
-                        continue;
-                    }
-                }
-                _ => {}
-            }
-            return Err(match body {
-                Some(b) => OssError::from_response(response.status, &b),
-                None => OssError::client(
-                    ClientCode::InvalidResponse,
-                    format!(
-                        "AbortMultipartUpload answered {} with no OSS error body",
-                        response.status
-                    ),
-                ),
-            });
+        let config = AbortConfig {
+            region: s.region.clone(),
+            signature_version: s.signature_version,
+            retry: s.retry,
+            jitter_seed: js_sys::Math::random().to_bits(),
+        };
+        let machine = Abort::new(config, cp, now_ms()).map_err(|e| to_js_error(&e))?;
+        let run = Run {
+            endpoint,
+            credentials: self.credentials.clone(),
+            store,
+            source: None,
+            signal: None,
+            on_progress: None,
+            resumed_from_checkpoint: true,
+        };
+        match driver::run(machine, run).await {
+            Ok(()) => Ok(JsValue::UNDEFINED),
+            Err(Stopped::Failed(e)) => Err(to_js_error(&e)),
+            Err(Stopped::Paused) => Err(abort_error()),
         }
-        Err(OssError {
-            code: "RequestTimeTooSkewed".to_string(),
-            message: "the page's clock is too far from OSS's and could not be corrected"
-                .to_string(),
-            status: Some(403),
-            request_id: None,
-            ec: None,
-        })
     }
 }
 
@@ -398,27 +349,6 @@ fn result_to_js(r: &UploadResult) -> JsValue {
     set(&obj, "resumed", &JsValue::from_bool(r.resumed));
     set(&obj, "partsReused", &JsValue::from(r.parts_reused));
     set(&obj, "requestId", &JsValue::from_str(&r.request_id));
-    obj.into()
-}
-
-pub(crate) fn progress_to_js(p: &Progress) -> JsValue {
-    let obj = Object::new();
-    set(&obj, "loaded", &JsValue::from_f64(u64_to_f64(p.loaded)));
-    set(&obj, "total", &JsValue::from_f64(u64_to_f64(p.total)));
-    set(&obj, "partsDone", &JsValue::from(p.parts_done));
-    set(&obj, "partsTotal", &JsValue::from(p.parts_total));
-    set(
-        &obj,
-        "bytesPerSecond",
-        &JsValue::from_f64(p.bytes_per_second),
-    );
-    let phase = match p.phase {
-        Phase::Preparing => "preparing",
-        Phase::Uploading => "uploading",
-        Phase::Completing => "completing",
-        Phase::Done => "done",
-    };
-    set(&obj, "phase", &JsValue::from_str(phase));
     obj.into()
 }
 

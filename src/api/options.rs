@@ -11,7 +11,7 @@ use oss_resumable_core::upload::checkpoint_endpoint;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
-use crate::file::f64_to_u64;
+use crate::js_number::f64_to_u64;
 
 /// Default IndexedDB database.
 pub const DEFAULT_STORE: &str = "oss-resumable";

@@ -16,8 +16,10 @@
 
 use crate::vecmap::VecMap;
 
-use crate::hash::{Algorithm, Hasher};
 use serde::{Deserialize, Deserializer, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::prim::hex;
 
 use crate::crc64::combine;
 use crate::plan::{MultipartPlan, PlanError};
@@ -288,7 +290,7 @@ impl Checkpoint {
         c.str(endpoint).str(bucket).str(key);
         c.file(file);
         let digest = c.finish();
-        format!("cp-{}", hex(&digest[..16]))
+        format!("cp-{}", hex::encode(&digest[..16]))
     }
 
     /// Bytes in the recorded parts (upload progress to show before ListParts answers).
@@ -331,7 +333,7 @@ impl Checkpoint {
                 .u64(p.crc64);
         }
         c.u64(self.created_at_ms).u64(self.updated_at_ms);
-        hex(&c.finish())
+        hex::encode(&c.finish())
     }
 }
 
@@ -362,16 +364,16 @@ fn check_part(plan: &MultipartPlan, part: &PartHint) -> Result<(), CheckpointErr
 }
 
 /// Unambiguous canonical encoding for hashing: a domain tag, then every field length-prefixed.
-struct Canonical(Hasher);
+struct Canonical(Sha256);
 
 impl Canonical {
     fn new(domain: &[u8]) -> Self {
-        let mut c = Canonical(Hasher::new(Algorithm::Sha256));
+        let mut c = Canonical(Sha256::new());
         c.bytes(domain);
         c
     }
     fn bytes(&mut self, b: &[u8]) -> &mut Self {
-        self.0.update(&(b.len() as u64).to_be_bytes());
+        self.0.update((b.len() as u64).to_be_bytes());
         self.0.update(b);
         self
     }
@@ -379,7 +381,7 @@ impl Canonical {
         self.bytes(s.as_bytes())
     }
     fn u64(&mut self, v: u64) -> &mut Self {
-        self.0.update(&v.to_be_bytes());
+        self.0.update(v.to_be_bytes());
         self
     }
     fn file(&mut self, f: &FileIdentity) -> &mut Self {
@@ -390,18 +392,8 @@ impl Canonical {
             .u64(f.sample_crc64)
     }
     fn finish(self) -> [u8; 32] {
-        self.0.finish().into_array()
+        self.0.finalize().into()
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    s
 }
 
 /// The byte ranges `[start, end)` of the file to sample for [`FileIdentity::sample_crc64`]:

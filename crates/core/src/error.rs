@@ -7,6 +7,76 @@
 
 use crate::xml::{OssErrorBody, XmlError};
 
+/// OSS's error codes (`<Code>` of an `<Error>` body, §5.1), spelled as OSS spells them, so that
+/// the client's rules and the dev server's answers name one constant instead of two literals.
+pub mod code {
+    /// 403: the STS token has expired; the client refreshes and retries (§5.2, §8.2).
+    pub const SECURITY_TOKEN_EXPIRED: &str = "SecurityTokenExpired";
+    /// 403: the AccessKey ID is unknown, disabled or an expired STS one; refresh, retry (§5.2).
+    pub const INVALID_ACCESS_KEY_ID: &str = "InvalidAccessKeyId";
+    /// 403: the security token is malformed or not of this AccessKey ID; refresh, retry (§5.2).
+    pub const INVALID_SECURITY_TOKEN: &str = "InvalidSecurityToken";
+    /// 403: the AccessKey ID and the token come from different fetches; refresh, retry (§5.2).
+    pub const ACCESS_KEY_ID_AND_SECURITY_TOKEN_NOT_MATCH: &str =
+        "AccessKeyIdAndSecurityTokenNotMatch";
+    /// 403: the signatures differ; one refresh in case the secret rotated, then fail (§5.2).
+    pub const SIGNATURE_DOES_NOT_MATCH: &str = "SignatureDoesNotMatch";
+    /// 403: the request's time is more than 15 minutes off the server's (§5.2, §5.3).
+    pub const REQUEST_TIME_TOO_SKEWED: &str = "RequestTimeTooSkewed";
+    /// 403: a RAM, STS or bucket policy lacks the action, or the request is unsigned (§5.2).
+    pub const ACCESS_DENIED: &str = "AccessDenied";
+    /// 403: no bucket CORS rule matches the preflight (§5.2, §7.2).
+    pub const ACCESS_FORBIDDEN: &str = "AccessForbidden";
+    /// 404: the uploadId was completed, aborted or removed (§5.2, §4.7).
+    pub const NO_SUCH_UPLOAD: &str = "NoSuchUpload";
+    /// 404: the bucket does not exist at this endpoint (§5.2).
+    pub const NO_SUCH_BUCKET: &str = "NoSuchBucket";
+    /// 400: a part listed in CompleteMultipartUpload does not match an uploaded one (§5.2, §4.3).
+    pub const INVALID_PART: &str = "InvalidPart";
+    /// 400: CompleteMultipartUpload's parts are not in ascending order (§5.2, §4.3).
+    pub const INVALID_PART_ORDER: &str = "InvalidPartOrder";
+    /// 400: a part other than the last is under 100 KiB, found at Complete (§5.2, §4.2).
+    pub const ENTITY_TOO_SMALL: &str = "EntityTooSmall";
+    /// 400: the body does not match its `Content-MD5` (§5.2, §4.2).
+    pub const INVALID_DIGEST: &str = "InvalidDigest";
+    /// 409: `x-oss-forbid-overwrite: true` and the object exists (§5.2, §4.3).
+    pub const FILE_ALREADY_EXISTS: &str = "FileAlreadyExists";
+    /// 400: a body that is not well-formed or not of the expected schema (§5.2).
+    pub const MALFORMED_XML: &str = "MalformedXML";
+    /// 400: a header or query value is not accepted (§5.2).
+    pub const INVALID_ARGUMENT: &str = "InvalidArgument";
+    /// 203: the object is stored but the upload callback failed (§5.2, §10.1).
+    pub const CALLBACK_FAILED: &str = "CallbackFailed";
+    /// 400, yet transient: retried by code (§5.2).
+    pub const REQUEST_TIMEOUT: &str = "RequestTimeout";
+    /// 500: transient; back off and retry (§5.2).
+    pub const INTERNAL_ERROR: &str = "InternalError";
+    /// 400: retried by go-v2's retryer, and so by this client (§5.2).
+    pub const BAD_REQUEST: &str = "BadRequest";
+    /// Throttling, retried whatever the status (§5.2).
+    pub const SERVICE_UNAVAILABLE: &str = "ServiceUnavailable";
+    /// Throttling, retried whatever the status (§5.2).
+    pub const SLOW_DOWN: &str = "SlowDown";
+
+    // Codes outside §5.2's table: the client meets them only as a plain failure, or never; the
+    // dev server answers with them where OSS would.
+
+    /// 404: no object has this key (GetObject, HeadObject; the HEAD check of §4.3).
+    pub const NO_SUCH_KEY: &str = "NoSuchKey";
+    /// 400: the key breaks OSS's naming rules (§1).
+    pub const INVALID_OBJECT_NAME: &str = "InvalidObjectName";
+    /// 400: a part or PutObject body over 5 GiB (§4.2, §4.9).
+    pub const ENTITY_TOO_LARGE: &str = "EntityTooLarge";
+    /// 400: the body ended before its `Content-Length`.
+    pub const INCOMPLETE_BODY: &str = "IncompleteBody";
+    /// 416: a `Range` that starts after the object's end (GetObject).
+    pub const INVALID_RANGE: &str = "InvalidRange";
+    /// 405: the method does not apply to this resource.
+    pub const METHOD_NOT_ALLOWED: &str = "MethodNotAllowed";
+    /// 501: an operation the server does not implement.
+    pub const NOT_IMPLEMENTED: &str = "NotImplemented";
+}
+
 /// Codes the client itself reports, alongside OSS's own (`AccessDenied`, `NoSuchUpload`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ClientCode {

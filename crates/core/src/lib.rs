@@ -2,16 +2,20 @@
 //! randomness. Time and jitter are passed in; requests come out as plain data; the browser glue
 //! (the root crate) and the dev server (`crates/devserver`) perform them.
 
-pub mod b64;
+mod date;
+mod prim;
+
 pub mod checkpoint;
 pub mod crc64;
 pub mod error;
-pub mod hash;
+pub mod operation;
 pub mod plan;
 pub mod request;
 pub mod retry;
 pub mod sign;
-pub mod sort;
 pub mod upload;
-pub mod vecmap;
+pub mod url;
 pub mod xml;
+
+// The browser glue uses these two primitives as well.
+pub use prim::{sort, vecmap};

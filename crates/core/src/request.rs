@@ -6,9 +6,10 @@
 
 use std::fmt;
 
-use percent_encoding::utf8_percent_encode;
+use md5::Digest as _;
 
-use crate::sign::{region_from_endpoint, URI_ENCODE, URI_ENCODE_PATH};
+use crate::url::{region_from_endpoint, uri_encode, uri_encode_path};
+use crate::xml;
 
 /// OSS limits used by the builders (§4.2, §4.4, §4.6, §1, §7.3).
 pub const MAX_KEY_BYTES: usize = 1023;
@@ -372,13 +373,13 @@ impl Endpoint {
             url.push_str(&req.bucket);
             url.push('/');
         }
-        url.push_str(&utf8_percent_encode(&req.key, URI_ENCODE_PATH).to_string());
+        url.push_str(&uri_encode_path(&req.key));
         for (i, (k, v)) in req.query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
-            url.push_str(&utf8_percent_encode(k, URI_ENCODE).to_string());
+            url.push_str(&uri_encode(k));
             if let Some(v) = v {
                 url.push('=');
-                url.push_str(&utf8_percent_encode(v, URI_ENCODE).to_string());
+                url.push_str(&uri_encode(v));
             }
         }
         url
@@ -753,9 +754,9 @@ pub fn upload_part(
     Ok(req)
 }
 
-/// CompleteMultipartUpload (§4.3): parts sorted ascending and de-duplicated by number (the last
-/// entry for a number wins: it is the latest upload of that part, §4.2), ETags exactly as
-/// returned (quoted), `Content-Type: application/xml` set explicitly (a browser would otherwise
+/// CompleteMultipartUpload (§4.3): the body is [`xml::CompleteMultipartUpload`] (parts sorted
+/// ascending and de-duplicated by number, the last entry for a number winning: it is the latest
+/// upload of that part, §4.2), ETags exactly as returned (quoted), `Content-Type: application/xml` set explicitly (a browser would otherwise
 /// add `text/plain`, breaking the signature), `Content-MD5` of the body, and
 /// `x-oss-forbid-overwrite: true` repeated when asked (OSS checks it at Complete too).
 pub fn complete_multipart_upload(
@@ -770,7 +771,6 @@ pub fn complete_multipart_upload(
     if parts.is_empty() {
         return Err(RequestError::NoParts);
     }
-    let mut sorted: Vec<(u32, &str)> = Vec::with_capacity(parts.len());
     for (n, etag) in parts {
         validate_part_number(*n)?;
         if etag.trim().is_empty() || etag.chars().any(char::is_control) {
@@ -779,22 +779,14 @@ pub fn complete_multipart_upload(
                 etag: etag.clone(),
             });
         }
-        sorted.push((*n, etag));
     }
-    // Stable sort keeps input order within a number; keep the last one of each run.
-    crate::sort::sort_by_key(&mut sorted, |(n, _)| *n);
-    let mut deduped: Vec<(u32, &str)> = Vec::with_capacity(sorted.len());
-    for (n, etag) in sorted {
-        match deduped.last_mut() {
-            Some(last) if last.0 == n => last.1 = etag,
-            _ => deduped.push((n, etag)),
-        }
-    }
-    let body = complete_multipart_upload_xml(&deduped);
-    let md5 = crate::b64::encode(&crate::hash::digest(
-        crate::hash::Algorithm::Md5,
-        body.as_bytes(),
-    ));
+    let body = xml::to_xml(&xml::CompleteMultipartUpload::new(parts.iter().map(
+        |(part_number, etag)| xml::CompletePart {
+            part_number: *part_number,
+            etag: etag.clone(),
+        },
+    )));
+    let md5 = crate::prim::b64::encode(&md5::Md5::digest(body.as_bytes()));
     req.query
         .push(("uploadId".to_owned(), Some(upload_id.to_owned())));
     req.headers
@@ -806,37 +798,6 @@ pub fn complete_multipart_upload(
     }
     req.body = Body::Bytes(body.into_bytes());
     Ok(req)
-}
-
-/// The `<CompleteMultipartUpload>` body in the layout oss2 writes (one element per line), for
-/// parts already sorted and de-duplicated.
-fn complete_multipart_upload_xml(parts: &[(u32, &str)]) -> String {
-    let mut xml =
-        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CompleteMultipartUpload>\n");
-    for (n, etag) in parts {
-        xml.push_str("<Part>\n<PartNumber>");
-        xml.push_str(&n.to_string());
-        xml.push_str("</PartNumber>\n<ETag>");
-        xml.push_str(&xml_escape_text(etag));
-        xml.push_str("</ETag>\n</Part>\n");
-    }
-    xml.push_str("</CompleteMultipartUpload>");
-    xml
-}
-
-/// Escapes XML character data. Quotes need no escaping in text, and ETags keep their `"` so the
-/// body reads as OSS's documentation shows it.
-fn xml_escape_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// ListParts (§4.4): `GET /key?uploadId=id[&max-parts=n][&part-number-marker=m]`. Page with

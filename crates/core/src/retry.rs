@@ -7,19 +7,10 @@
 //! (`random` in `[0, 1)`), so tests replay exact delays. Shape after arrow-rs object_store's
 //! `RetryConfig`/`Backoff`; rule set after go-v2's retryer and the browser tools (anchors.md).
 
+use crate::error::code;
+/// The operation a failure belongs to: some codes mean different things per operation.
+pub use crate::operation::Operation;
 use crate::xml::OssErrorBody;
-
-/// The OSS operations the uploader performs; some codes mean different things per operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Operation {
-    PutObject,
-    InitiateMultipartUpload,
-    UploadPart,
-    ListParts,
-    CompleteMultipartUpload,
-    AbortMultipartUpload,
-    HeadObject,
-}
 
 /// How a request failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,11 +67,11 @@ pub enum Decision {
 /// `SignatureDoesNotMatch` is included because §5.2 advises one refresh in case the secret
 /// rotated; a second one in the same request fails.
 const CREDENTIAL_CODES: [&str; 5] = [
-    "SecurityTokenExpired",
-    "InvalidAccessKeyId",
-    "InvalidSecurityToken",
-    "AccessKeyIdAndSecurityTokenNotMatch",
-    "SignatureDoesNotMatch",
+    code::SECURITY_TOKEN_EXPIRED,
+    code::INVALID_ACCESS_KEY_ID,
+    code::INVALID_SECURITY_TOKEN,
+    code::ACCESS_KEY_ID_AND_SECURITY_TOKEN_NOT_MATCH,
+    code::SIGNATURE_DOES_NOT_MATCH,
 ];
 
 /// Codes OSS documents as transient whatever their status (§5.2): `RequestTimeout` comes as
@@ -88,11 +79,11 @@ const CREDENTIAL_CODES: [&str; 5] = [
 /// (`retry/retryable_error.go`): OSS has returned it for transient front-end conditions, and a
 /// permanent one costs only the bounded attempts. `ServiceUnavailable`/`SlowDown`: throttling.
 const TRANSIENT_CODES: [&str; 5] = [
-    "RequestTimeout",
-    "InternalError",
-    "BadRequest",
-    "ServiceUnavailable",
-    "SlowDown",
+    code::REQUEST_TIMEOUT,
+    code::INTERNAL_ERROR,
+    code::BAD_REQUEST,
+    code::SERVICE_UNAVAILABLE,
+    code::SLOW_DOWN,
 ];
 
 /// The rule for one failure of `operation`, before any limit.
@@ -123,13 +114,13 @@ pub fn classify(operation: Operation, failure: &Failure) -> Decision {
     };
     match code {
         Some(c) if CREDENTIAL_CODES.contains(&c) => return Decision::RefreshCredentialsThenRetry,
-        Some("RequestTimeTooSkewed") => {
+        Some(code::REQUEST_TIME_TOO_SKEWED) => {
             return match server_time_ms {
                 Some(server_time_ms) => Decision::FixClockThenRetry { server_time_ms },
                 None => Decision::Fail,
             };
         }
-        Some("NoSuchUpload") => {
+        Some(code::NO_SUCH_UPLOAD) => {
             return match operation {
                 Operation::UploadPart | Operation::ListParts => Decision::RestartUpload,
                 Operation::CompleteMultipartUpload => Decision::CheckObjectExists,

@@ -1,52 +1,23 @@
 //! OSS XML bodies (docs/protocol.md §4, §5), one type per OSS root element, named as OSS names it.
 //!
-//! The same types parse responses in the client and are written by the dev server. Reading is a
-//! small hand-written parser (no serde, no XML crate: they were the largest part of the shipped
-//! .wasm) that builds a tree of elements, then each type picks its fields out of the root.
+//! The same types parse responses in the client and are written by the dev server. No serde and
+//! no XML crate (they were the largest part of the shipped .wasm): the core's own reader builds a
+//! tree of elements and each type picks its fields out of the root through [`Fields`]; each type
+//! writes itself through [`XmlWriter`] (both in `prim/xml.rs`, with what the reader accepts).
 //! [`parse`] never panics: oversized, non-UTF-8, truncated or foreign bodies become a typed
 //! [`XmlError`]. It checks that the root element is the one the type expects and applies
-//! `EncodingType=url` (URL-decodes keys) so callers always see real object names.
-//!
-//! What the parser accepts is the XML OSS and compatible servers send: a prolog, comments and
-//! processing instructions, attributes (ignored, `xmlns` included), namespace prefixes (matched
-//! by local name), the five predefined entities, character references and CDATA. A DOCTYPE is
-//! refused, so no entity is ever defined by the body. Unknown elements are skipped at any depth.
+//! `EncodingType=url` (URL-decodes keys) so callers always see real object names. Unknown
+//! elements are skipped at any depth.
 
-use std::fmt::Write as _;
+pub use crate::prim::xml::{escape_text, Fields, XmlError, XmlWriter};
 
 /// Largest body [`parse`] accepts. The biggest legitimate body is a ListMultipartUploads page:
 /// 1000 uploads whose keys (≤ 1023 bytes) are URL-encoded (≤ 3 bytes per byte), about 3.3 MB;
 /// ListParts (≤ 1000 parts) stays under 250 KB. Anything larger is not OSS talking.
 pub const MAX_BODY_LEN: usize = 4 << 20;
 
-/// Deepest element nesting accepted. OSS bodies nest at most 3 levels (root, `<Part>`, field);
-/// refusing deeper documents up front keeps hostile bodies from costing time or memory later.
-pub const MAX_DEPTH: usize = 16;
-
 /// The prolog OSS and the SDKs put before every body.
 pub const XML_PROLOG: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
-
-/// Why a body could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum XmlError {
-    #[error("XML body is {len} bytes, more than the {max} accepted")]
-    TooLarge { len: usize, max: usize },
-    #[error("XML body is not UTF-8")]
-    NotUtf8,
-    #[error("XML body is empty")]
-    Empty,
-    #[error("XML body is malformed: {0}")]
-    Malformed(String),
-    #[error("XML body has root <{found}>, expected <{expected}>")]
-    WrongRoot {
-        expected: &'static str,
-        found: String,
-    },
-    #[error("XML body does not fit <{root}>: {reason}")]
-    Shape { root: &'static str, reason: String },
-    #[error("URL-encoded field in <{root}> is not valid percent-encoded UTF-8")]
-    BadUrlEncoding { root: &'static str },
-}
 
 /// An OSS XML body type: its root element name, how to read and write it, and how to undo
 /// `EncodingType=url`.
@@ -78,17 +49,14 @@ pub fn parse<T: OssXml>(body: &[u8]) -> Result<T, XmlError> {
     let text = std::str::from_utf8(body).map_err(|_| XmlError::NotUtf8)?;
     // Some proxies and editors add a UTF-8 byte order mark; XML allows it.
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    let root = read_document(text)?;
+    let root = crate::prim::xml::read_document(text)?;
     if root.name() != T::ROOT {
         return Err(XmlError::WrongRoot {
             expected: T::ROOT,
             found: root.name().to_owned(),
         });
     }
-    let fields = Fields {
-        root: T::ROOT,
-        element: &root,
-    };
+    let fields = Fields::new(T::ROOT, &root);
     let mut value = T::read(&fields)?;
     let url_encoded = fields
         .opt("EncodingType")?
@@ -102,422 +70,18 @@ pub fn parse<T: OssXml>(body: &[u8]) -> Result<T, XmlError> {
 /// Serializes `value` with the XML prolog, escaping only what XML requires so that ETags keep
 /// their literal double quotes as in OSS's examples (`<ETag>"3349DC…"</ETag>`).
 pub fn to_xml<T: OssXml>(value: &T) -> String {
-    let mut w = XmlWriter {
-        out: String::with_capacity(256),
-    };
-    w.out.push_str(XML_PROLOG);
-    w.out.push('\n');
+    let mut w = XmlWriter::new(XML_PROLOG);
     w.open(T::ROOT);
     value.write(&mut w);
     w.close(T::ROOT);
-    w.out
+    w.finish()
 }
 
 /// Decodes the `x-oss-err` header of a HEAD response (the error XML, base64; §5.1).
 /// Returns `None` when the header is not base64 or not an `<Error>` body.
 pub fn parse_error_header(x_oss_err_base64: &str) -> Option<OssErrorBody> {
-    let bytes = crate::b64::decode(x_oss_err_base64.trim())?;
+    let bytes = crate::prim::b64::decode(x_oss_err_base64.trim())?;
     parse::<OssErrorBody>(&bytes).ok()
-}
-
-/// One element of a parsed body: its qualified name, its text (entities, character references
-/// and CDATA resolved, surrounding whitespace trimmed) and its child elements in document order.
-#[derive(Debug, Default)]
-pub struct Element<'a> {
-    qname: &'a str,
-    text: String,
-    children: Vec<Element<'a>>,
-    /// Where CDATA content starts and ends in `text`: it is kept verbatim, whitespace and all.
-    cdata: Option<(usize, usize)>,
-}
-
-impl<'a> Element<'a> {
-    /// The local name: `ListPartsResult` for both `<ListPartsResult>` and `<oss:ListPartsResult>`.
-    pub fn name(&self) -> &'a str {
-        match self.qname.rfind(':') {
-            Some(i) => &self.qname[i + 1..],
-            None => self.qname,
-        }
-    }
-
-    /// Trims the whitespace around the text (OSS pretty-prints its bodies), except CDATA.
-    fn finish(&mut self) {
-        let t = &self.text;
-        let mut start = t.len() - t.trim_start_matches(is_xml_space).len();
-        let mut end = t.trim_end_matches(is_xml_space).len();
-        if let Some((a, b)) = self.cdata {
-            start = start.min(a);
-            end = end.max(b);
-        }
-        if start >= end {
-            self.text.clear();
-        } else {
-            self.text.truncate(end);
-            self.text.drain(..start);
-        }
-    }
-}
-
-fn is_xml_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n')
-}
-
-fn malformed(at: usize, what: &str) -> XmlError {
-    XmlError::Malformed(format!("{what} (at byte {at})"))
-}
-
-/// Reads the whole document: one root element, balanced tags, nothing but whitespace, comments
-/// or processing instructions outside it. Returns the root element.
-fn read_document(s: &str) -> Result<Element<'_>, XmlError> {
-    let truncated = || XmlError::Malformed("document is truncated".into());
-    // Open elements, innermost last; a closed element moves into its parent's children.
-    let mut open: Vec<Element<'_>> = Vec::new();
-    let mut root: Option<Element<'_>> = None;
-    let mut pos = 0;
-    while pos < s.len() {
-        let rest = &s[pos..];
-        let text_len = rest.find('<').unwrap_or(rest.len());
-        if text_len > 0 {
-            let text = &rest[..text_len];
-            match open.last_mut() {
-                Some(el) => decode_text(text, pos, &mut el.text)?,
-                None if text.chars().all(is_xml_space) => {}
-                None => return Err(malformed(pos, "text outside the root element")),
-            }
-            pos += text_len;
-            continue;
-        }
-        // `rest` starts with '<'.
-        let (skip_to, end_len) = if rest.starts_with("<?") {
-            (rest.find("?>"), 2)
-        } else if rest.starts_with("<!--") {
-            (rest.find("-->"), 3)
-        } else if let Some(body) = rest.strip_prefix("<![CDATA[") {
-            let Some(el) = open.last_mut() else {
-                return Err(malformed(pos, "text outside the root element"));
-            };
-            let len = body.find("]]>").ok_or_else(truncated)?;
-            let start = el.text.len();
-            push_normalized(&body[..len], &mut el.text);
-            let end = el.text.len();
-            el.cdata = Some(el.cdata.map_or((start, end), |(a, _)| (a, end)));
-            pos += "<![CDATA[".len() + len + 3;
-            continue;
-        } else if rest.starts_with("<!DOCTYPE") {
-            // OSS never sends a DOCTYPE; refusing it removes any entity-expansion question.
-            return Err(XmlError::Malformed("DOCTYPE is not accepted".into()));
-        } else if rest.starts_with("<!") {
-            return Err(malformed(pos, "unknown markup `<!`"));
-        } else {
-            (None, 0)
-        };
-        if end_len > 0 {
-            pos += skip_to.ok_or_else(truncated)? + end_len;
-            continue;
-        }
-        if let Some(after) = rest.strip_prefix("</") {
-            let name_len = name_len(after, pos + 2)?;
-            let qname = &after[..name_len];
-            let tail = after[name_len..].trim_start_matches(is_xml_space);
-            if tail.is_empty() {
-                return Err(truncated());
-            }
-            if !tail.starts_with('>') {
-                return Err(malformed(pos, "junk in an end tag"));
-            }
-            let Some(mut el) = open.pop() else {
-                return Err(malformed(pos, "unbalanced end tag"));
-            };
-            if el.qname != qname {
-                return Err(XmlError::Malformed(format!(
-                    "expected </{}>, found </{qname}> (at byte {pos})",
-                    el.qname
-                )));
-            }
-            el.finish();
-            pos = s.len() - tail.len() + 1;
-            close(el, &mut open, &mut root);
-            continue;
-        }
-        // A start tag: `<name attr="value" …>` or `<name …/>`.
-        let after = &rest[1..];
-        let name_len = name_len(after, pos + 1)?;
-        let qname = &after[..name_len];
-        let mut tail = &after[name_len..];
-        let empty = loop {
-            tail = tail.trim_start_matches(is_xml_space);
-            if let Some(t) = tail.strip_prefix('>') {
-                tail = t;
-                break false;
-            }
-            if let Some(t) = tail.strip_prefix("/>") {
-                tail = t;
-                break true;
-            }
-            if tail.is_empty() || tail == "/" {
-                return Err(truncated());
-            }
-            tail = skip_attribute(tail, s.len() - tail.len())?;
-        };
-        if open.is_empty() && root.is_some() {
-            return Err(malformed(pos, "more than one root element"));
-        }
-        if open.len() >= MAX_DEPTH {
-            return Err(malformed(pos, "elements nested too deeply"));
-        }
-        pos = s.len() - tail.len();
-        let el = Element {
-            qname,
-            ..Element::default()
-        };
-        if empty {
-            close(el, &mut open, &mut root);
-        } else {
-            open.push(el);
-        }
-    }
-    if !open.is_empty() {
-        return Err(truncated());
-    }
-    root.ok_or(XmlError::Empty)
-}
-
-/// Moves a finished element into its parent, or makes it the root.
-fn close<'a>(el: Element<'a>, open: &mut [Element<'a>], root: &mut Option<Element<'a>>) {
-    match open.last_mut() {
-        Some(parent) => parent.children.push(el),
-        None => *root = Some(el),
-    }
-}
-
-/// Length of the tag name at the start of `s` (`at` is its offset in the document, for errors).
-fn name_len(s: &str, at: usize) -> Result<usize, XmlError> {
-    let len = s
-        .find(|c: char| is_xml_space(c) || c == '>' || c == '/')
-        .ok_or_else(|| XmlError::Malformed("document is truncated".into()))?;
-    let name = &s[..len];
-    let bad_start = name.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.');
-    if name.is_empty() || bad_start || name.contains(['<', '&', '"', '\'', '=', '!', '?']) {
-        return Err(malformed(at, "invalid tag name"));
-    }
-    Ok(len)
-}
-
-/// Skips one `name="value"` (or `'value'`) attribute; attributes carry nothing OSS bodies need.
-fn skip_attribute(s: &str, at: usize) -> Result<&str, XmlError> {
-    let truncated = || XmlError::Malformed("document is truncated".into());
-    let eq = s.find('=').ok_or_else(truncated)?;
-    let name = s[..eq].trim_end_matches(is_xml_space);
-    if name.is_empty() || name.contains(['<', '>', '/', '"', '\'', ' ', '\t', '\r', '\n']) {
-        return Err(malformed(at, "invalid attribute"));
-    }
-    let value = s[eq + 1..].trim_start_matches(is_xml_space);
-    let quote = value.chars().next().ok_or_else(truncated)?;
-    if quote != '"' && quote != '\'' {
-        return Err(malformed(at, "attribute value without quotes"));
-    }
-    let len = value[1..].find(quote).ok_or_else(truncated)?;
-    if value[1..1 + len].contains('<') {
-        return Err(malformed(at, "`<` in an attribute value"));
-    }
-    Ok(&value[len + 2..])
-}
-
-/// Appends character data with its references resolved and line ends normalized to `\n`.
-fn decode_text(text: &str, at: usize, out: &mut String) -> Result<(), XmlError> {
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        push_normalized(&rest[..amp], out);
-        let reference = &rest[amp + 1..];
-        let at = at + (text.len() - reference.len());
-        let semi = reference
-            .find(';')
-            .filter(|&i| i <= 10)
-            .ok_or_else(|| malformed(at, "unterminated entity reference"))?;
-        let c = match &reference[..semi] {
-            "lt" => '<',
-            "gt" => '>',
-            "amp" => '&',
-            "quot" => '"',
-            "apos" => '\'',
-            num => {
-                let code = match num.strip_prefix("#x") {
-                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                    None => num.strip_prefix('#').and_then(|d| d.parse().ok()),
-                };
-                match code.and_then(char::from_u32) {
-                    Some(c) if c != '\0' => c,
-                    _ if num.starts_with('#') => {
-                        return Err(malformed(at, "invalid character reference"))
-                    }
-                    _ => return Err(malformed(at, "unknown entity")),
-                }
-            }
-        };
-        out.push(c);
-        rest = &reference[semi + 1..];
-    }
-    push_normalized(rest, out);
-    Ok(())
-}
-
-/// Appends `s` with `\r\n` and lone `\r` turned into `\n`, as XML parsers must.
-fn push_normalized(s: &str, out: &mut String) {
-    let mut parts = s.split('\r');
-    if let Some(first) = parts.next() {
-        out.push_str(first);
-    }
-    for part in parts {
-        out.push('\n');
-        out.push_str(part.strip_prefix('\n').unwrap_or(part));
-    }
-}
-
-/// The fields of one element of a body, read by name. Errors name the body's root element.
-pub struct Fields<'e> {
-    root: &'static str,
-    element: &'e Element<'e>,
-}
-
-impl<'e> Fields<'e> {
-    fn shape(&self, reason: String) -> XmlError {
-        XmlError::Shape {
-            root: self.root,
-            reason,
-        }
-    }
-
-    /// The one child element called `name`, if present.
-    fn child(&self, name: &str) -> Result<Option<&'e Element<'e>>, XmlError> {
-        let mut found = None;
-        for c in self.element.children.iter().filter(|c| c.name() == name) {
-            if found.is_some() {
-                let parent = self.element.name();
-                return Err(self.shape(format!("<{parent}> has more than one <{name}>")));
-            }
-            found = Some(c);
-        }
-        Ok(found)
-    }
-
-    /// The text of the child `name`, if present.
-    pub fn opt(&self, name: &str) -> Result<Option<String>, XmlError> {
-        match self.child(name)? {
-            Some(c) if !c.children.is_empty() => {
-                Err(self.shape(format!("<{name}> holds elements where text belongs")))
-            }
-            found => Ok(found.map(|c| c.text.clone())),
-        }
-    }
-
-    /// The text of the child `name`, which must be present.
-    pub fn req(&self, name: &str) -> Result<String, XmlError> {
-        self.opt(name)?.ok_or_else(|| {
-            let parent = self.element.name();
-            self.shape(format!("<{parent}> has no <{name}>"))
-        })
-    }
-
-    /// The text of the child `name`, or `""` when absent.
-    pub fn or_empty(&self, name: &str) -> Result<String, XmlError> {
-        Ok(self.opt(name)?.unwrap_or_default())
-    }
-
-    fn number(&self, name: &str, text: &str, max: u64) -> Result<u64, XmlError> {
-        match text.parse::<u64>() {
-            Ok(n) if n <= max => Ok(n),
-            _ => Err(self.shape(format!("<{name}> is not a number up to {max}: \"{text}\""))),
-        }
-    }
-
-    /// A required number up to `max`.
-    pub fn req_number(&self, name: &str, max: u64) -> Result<u64, XmlError> {
-        let text = self.req(name)?;
-        self.number(name, &text, max)
-    }
-
-    /// An optional number; an empty element counts as absent, as OSS sends empty elements for
-    /// unset markers.
-    pub fn opt_number(&self, name: &str, max: u64) -> Result<Option<u64>, XmlError> {
-        match self.opt(name)? {
-            Some(text) if !text.is_empty() => self.number(name, &text, max).map(Some),
-            _ => Ok(None),
-        }
-    }
-
-    /// A marker such as `<NextPartNumberMarker>`: 0 when absent or empty.
-    pub fn marker(&self, name: &str) -> Result<u32, XmlError> {
-        let n = self.opt_number(name, u32::MAX.into())?.unwrap_or(0);
-        // `opt_number` checked the bound.
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
-    }
-
-    /// A `true`/`false` (or `1`/`0`) flag, false when absent.
-    pub fn flag(&self, name: &str) -> Result<bool, XmlError> {
-        match self.opt(name)?.as_deref() {
-            None | Some("false" | "0") => Ok(false),
-            Some("true" | "1") => Ok(true),
-            Some(other) => Err(self.shape(format!("<{name}> is not true or false: \"{other}\""))),
-        }
-    }
-
-    /// Every child called `name`, in document order.
-    pub fn list<'s>(&'s self, name: &'s str) -> impl Iterator<Item = Fields<'e>> + 's {
-        self.element
-            .children
-            .iter()
-            .filter(move |c| c.name() == name)
-            .map(|element| Fields {
-                root: self.root,
-                element,
-            })
-    }
-}
-
-/// Writes the elements of a body; text is escaped, everything else is OSS's fixed names.
-pub struct XmlWriter {
-    out: String,
-}
-
-impl XmlWriter {
-    pub fn open(&mut self, name: &str) {
-        let _ = write!(self.out, "<{name}>");
-    }
-
-    pub fn close(&mut self, name: &str) {
-        let _ = write!(self.out, "</{name}>");
-    }
-
-    /// `<name>text</name>`, escaping `&`, `<`, `>` and `\r` (which a parser would turn into
-    /// `\n`); quotes stay literal, as in OSS's ETags.
-    pub fn text(&mut self, name: &str, text: &str) {
-        self.open(name);
-        for c in text.chars() {
-            match c {
-                '&' => self.out.push_str("&amp;"),
-                '<' => self.out.push_str("&lt;"),
-                '>' => self.out.push_str("&gt;"),
-                '\r' => self.out.push_str("&#13;"),
-                c => self.out.push(c),
-            }
-        }
-        self.close(name);
-    }
-
-    /// The element when `text` is present, nothing otherwise.
-    pub fn opt(&mut self, name: &str, text: Option<&str>) {
-        if let Some(text) = text {
-            self.text(name, text);
-        }
-    }
-
-    pub fn number(&mut self, name: &str, n: u64) {
-        let _ = write!(self.out, "<{name}>{n}</{name}>");
-    }
-
-    pub fn flag(&mut self, name: &str, b: bool) {
-        self.text(name, if b { "true" } else { "false" });
-    }
 }
 
 /// Percent-decodes one field. Only `%XX` is decoded: OSS encodes a space as `%20` (go-v2's
@@ -532,15 +96,10 @@ fn url_decode(root: &'static str, s: &mut String) -> Result<(), XmlError> {
     Ok(())
 }
 
-/// Percent-encodes `s` the way OSS does for `encoding-type=url` (RFC 3986 unreserved kept),
-/// for the dev server when it answers a request that asked for it.
+/// Percent-encodes `s` the way OSS does for `encoding-type=url` (RFC 3986 unreserved kept, the
+/// same `UriEncode` as V4 signing), for the dev server when it answers a request that asked for it.
 pub fn url_encode(s: &str) -> String {
-    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    percent_encoding::utf8_percent_encode(s, SET).to_string()
+    crate::url::uri_encode(s)
 }
 
 /// Response to `POST /<key>?uploads` (§4.1).
@@ -623,12 +182,18 @@ impl OssXml for CompleteMultipartUpload {
         })
     }
 
+    /// One element per line, as oss2 writes it: the body the signing vectors' Content-MD5 is of.
     fn write(&self, w: &mut XmlWriter) {
+        w.newline();
         for p in &self.parts {
             w.open("Part");
+            w.newline();
             w.number("PartNumber", p.part_number.into());
+            w.newline();
             w.text("ETag", &p.etag);
+            w.newline();
             w.close("Part");
+            w.newline();
         }
     }
 }
@@ -888,6 +453,10 @@ pub struct OssErrorBody {
     pub part_number: Option<String>,
     pub upload_id: Option<String>,
     pub bucket: Option<String>,
+    /// Operation-specific elements this type does not name (`Key`, `BucketName`,
+    /// `ProposedSize`, …), in document order: read so that nothing is lost, written after the
+    /// named ones. Names must be XML names; they are written as given.
+    pub other: Vec<(String, String)>,
 }
 
 impl OssErrorBody {
@@ -897,6 +466,27 @@ impl OssErrorBody {
             code: code.into(),
             message: Some(message.into()),
             ..Self::default()
+        }
+    }
+
+    /// Sets the element called `name` (OSS's spelling): its field when this type names it,
+    /// otherwise an entry of [`Self::other`]. The dev server builds its bodies this way.
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        let value = value.into();
+        match name {
+            "Code" => self.code = value,
+            "Message" => self.message = Some(value),
+            "MaxAllowedSkewMilliseconds" => match value.parse() {
+                Ok(ms) => self.max_allowed_skew_milliseconds = Some(ms),
+                Err(_) => self.other.push((name.to_owned(), value)),
+            },
+            _ => {
+                if let Some((_, slot)) = self.texts().into_iter().find(|(n, _)| *n == name) {
+                    *slot = Some(value);
+                    return;
+                }
+                self.other.push((name.to_owned(), value));
+            }
         }
     }
 
@@ -959,9 +549,17 @@ impl OssXml for OssErrorBody {
             max_allowed_skew_milliseconds: f.opt_number("MaxAllowedSkewMilliseconds", u64::MAX)?,
             ..Self::default()
         };
+        let mut named = vec!["Code", "Message", "MaxAllowedSkewMilliseconds"];
         for (name, slot) in body.texts() {
             *slot = f.opt(name)?;
+            named.push(name);
         }
+        body.other = f
+            .children()
+            .iter()
+            .filter(|c| !named.contains(&c.name()))
+            .map(|c| (c.name().to_owned(), c.text().to_owned()))
+            .collect();
         Ok(body)
     }
 
@@ -974,6 +572,9 @@ impl OssXml for OssErrorBody {
         }
         if let Some(ms) = self.max_allowed_skew_milliseconds {
             w.number("MaxAllowedSkewMilliseconds", ms);
+        }
+        for (name, text) in &self.other {
+            w.text(name, text);
         }
     }
 }
@@ -1013,18 +614,13 @@ pub fn parse_oss_time_ms(s: &str) -> Option<u64> {
         }
         _ => return None,
     };
-    // Days from civil (Howard Hinnant's algorithm), valid for the proleptic Gregorian calendar.
-    let y = if month <= 2 {
-        year.checked_sub(1)?
-    } else {
-        year
-    };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = (era * 146_097 + doe).checked_sub(719_468)?;
+    // The calendar is `date.rs`'s; a day before 1970 is no OSS time.
+    let days = crate::date::days_from_civil(
+        i64::try_from(year).ok()?,
+        u32::try_from(month).ok()?,
+        u32::try_from(day).ok()?,
+    );
+    let days = u64::try_from(days).ok()?;
     let secs = days * 86_400 + hour * 3600 + min * 60 + sec;
     secs.checked_mul(1000)?.checked_add(frac_ms)
 }

@@ -2,12 +2,17 @@
 //! explainer.
 
 use oss_resumable_core::request::{Body, Method, Request};
+#[path = "support/sign_mismatch.rs"]
+mod sign_mismatch;
+
 use oss_resumable_core::sign::{
-    explain_string_to_sign_mismatch, format_iso8601, format_rfc1123, format_x_oss_date_v4,
-    parse_iso8601_ms, parse_rfc1123_ms, parse_x_oss_date_v4_ms, region_from_endpoint, sign_request,
-    v1_string_to_sign, v4_canonical_request, Credentials, SignatureVersion,
+    format_iso8601, format_rfc1123, format_x_oss_date_v4, parse_iso8601_ms, parse_rfc1123_ms,
+    parse_x_oss_date_v4_ms, sign_request, v1_string_to_sign, v4_canonical_request, Credentials,
+    SignatureVersion,
 };
+use oss_resumable_core::url::region_from_endpoint;
 use proptest::prelude::*;
+use sign_mismatch::explain_string_to_sign_mismatch;
 
 const VECTOR_MS: i64 = 1_672_223_261_000; // 2022-12-28T10:27:41Z, the vectors' clock
 

@@ -7,21 +7,6 @@ use oss_resumable_core::checkpoint::Checkpoint;
 use oss_resumable_core::upload::{Action, Event};
 use support::*;
 
-/// Runs a first session that pauses after `pause_after` parts; returns the server, the stored
-/// checkpoint and the file.
-fn first_session(size: u64, parallel: usize, pause_after: usize) -> (FakeOss, Checkpoint, Vec<u8>) {
-    let mut h = Harness::simple(size, Some(PART), parallel);
-    h.pause_after_parts = Some(pause_after);
-    h.run();
-    assert!(
-        matches!(h.events.last(), Some(Event::Paused)),
-        "{:?}",
-        h.events.last()
-    );
-    let cp = h.store.clone().expect("checkpoint kept on pause");
-    (std::mem::take(&mut h.oss), cp, h.file.clone())
-}
-
 fn resume(oss: FakeOss, cp: Option<Checkpoint>, file: Vec<u8>) -> Harness {
     let mut oss = oss;
     oss.log.clear();

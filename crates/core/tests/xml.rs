@@ -377,6 +377,43 @@ fn dev_server_error_body_round_trips() {
 }
 
 #[test]
+fn error_elements_set_by_name_fill_fields_or_stay_in_order_after_them() {
+    let mut e = OssErrorBody::new("EntityTooSmall", "Your proposed upload is too small.");
+    e.set("PartNumber", "1");
+    e.set("ProposedSize", "5");
+    e.set("MinSizeAllowed", "102400");
+    e.set("MaxAllowedSkewMilliseconds", "900000");
+    assert_eq!(e.part_number.as_deref(), Some("1"));
+    assert_eq!(e.max_allowed_skew_milliseconds, Some(900_000));
+    let other = [("ProposedSize", "5"), ("MinSizeAllowed", "102400")];
+    let other: Vec<(String, String)> = other.map(|(n, v)| (n.into(), v.into())).into();
+    assert_eq!(e.other, other);
+    let xml = to_xml(&e);
+    assert!(
+        xml.ends_with(
+            "<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>\
+             <ProposedSize>5</ProposedSize><MinSizeAllowed>102400</MinSizeAllowed></Error>"
+        ),
+        "{xml}"
+    );
+    assert_eq!(parse::<OssErrorBody>(xml.as_bytes()).unwrap(), e);
+    // A real body's unnamed elements are kept, in document order.
+    let real: OssErrorBody = parse(
+        b"<Error><Code>NoSuchKey</Code><Key>a &amp; b</Key><RequestId>R</RequestId>\
+          <EC>0026-00000001</EC><Key>again</Key></Error>",
+    )
+    .unwrap();
+    assert_eq!(real.request_id.as_deref(), Some("R"));
+    assert_eq!(
+        real.other,
+        vec![
+            ("Key".to_string(), "a & b".to_string()),
+            ("Key".to_string(), "again".to_string())
+        ]
+    );
+}
+
+#[test]
 fn wrong_root_is_a_typed_error() {
     let err = parse::<ListPartsResult>(INITIATE.as_bytes()).unwrap_err();
     assert_eq!(

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use axum::http::StatusCode;
 
 use crate::error::OssError;
+use oss_resumable_core::error::code;
 use oss_resumable_core::sign;
 
 /// Largest accepted difference between the request's time and the server's.
@@ -53,7 +54,7 @@ impl SignedRequest<'_> {
 fn signature_does_not_match(access_key_id: &str, provided: &str, string_to_sign: &str) -> OssError {
     OssError::new(
         StatusCode::FORBIDDEN,
-        "SignatureDoesNotMatch",
+        code::SIGNATURE_DOES_NOT_MATCH,
         "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
     )
     .with("StringToSign", string_to_sign)
@@ -155,7 +156,7 @@ fn credential(
     }
     Err(OssError::new(
         StatusCode::FORBIDDEN,
-        "InvalidAccessKeyId",
+        code::INVALID_ACCESS_KEY_ID,
         "The OSS Access Key Id you provided does not exist in our records.",
     )
     .with("OSSAccessKeyId", access_key_id))
@@ -164,7 +165,7 @@ fn credential(
 fn invalid_token() -> OssError {
     OssError::new(
         StatusCode::FORBIDDEN,
-        "InvalidSecurityToken",
+        code::INVALID_SECURITY_TOKEN,
         "The security token you provided is invalid.",
     )
     .ec("0002-00000006")
@@ -179,7 +180,7 @@ fn check_time(
     if (request_ms - req.now_ms).abs() > MAX_SKEW_MS {
         return Err(OssError::new(
             StatusCode::FORBIDDEN,
-            "RequestTimeTooSkewed",
+            code::REQUEST_TIME_TOO_SKEWED,
             "The difference between the request time and the current time is too large.",
         )
         .with("RequestTime", sign::format_iso8601(request_ms))
@@ -191,7 +192,7 @@ fn check_time(
         if req.force_token_expired || req.now_ms >= exp {
             return Err(OssError::new(
                 StatusCode::FORBIDDEN,
-                "SecurityTokenExpired",
+                code::SECURITY_TOKEN_EXPIRED,
                 "The security token you provided has expired.",
             )
             .with("Expiration", sign::format_iso8601(exp))

@@ -392,10 +392,10 @@ fn preflight_response(server: &Server, req: &Request, origin_ok: bool) -> Respon
         // OSS answers a preflight no rule matches with 403 AccessForbidden and no CORS headers.
         let err = error::OssError::new(
             axum::http::StatusCode::FORBIDDEN,
-            "AccessForbidden",
+            oss_resumable_core::error::code::ACCESS_FORBIDDEN,
             "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not whitelisted by the resource's CORS spec.",
         );
-        return oss::error_response(server, &err, &server.request_id(), false, "");
+        return err.to_response(&server.request_id(), false, "");
     }
     let mut res = axum::http::StatusCode::OK.into_response();
     let h = res.headers_mut();

@@ -11,11 +11,13 @@ use md5::{Digest, Md5};
 use oss_resumable_core::checkpoint::{Checkpoint, FileIdentity};
 use oss_resumable_core::crc64::crc64;
 use oss_resumable_core::error::{ClientCode, OssError};
+use oss_resumable_core::operation::{classify, Classified, Operation};
 use oss_resumable_core::request::{Body, Endpoint, ObjectOptions, Request};
 use oss_resumable_core::retry::RetryPolicy;
 use oss_resumable_core::sign::{Credentials, SignatureVersion};
 use oss_resumable_core::upload::{
-    Action, Event, Phase, Response, TransportError, Upload, UploadConfig, UploadResult,
+    Abort, AbortConfig, Action, Event, Phase, Response, TransportError, Upload, UploadConfig,
+    UploadResult,
 };
 
 pub const KIB: u64 = 1024;
@@ -68,6 +70,17 @@ pub fn config(part_size: Option<u64>, parallel: usize) -> UploadConfig {
         },
         object: ObjectOptions::default(),
         jitter_seed: 7,
+    }
+}
+
+/// How the abort machine signs and retries: as [`config`] does.
+pub fn abort_config() -> AbortConfig {
+    let cfg = config(None, 1);
+    AbortConfig {
+        region: cfg.region,
+        signature_version: cfg.signature_version,
+        retry: cfg.retry,
+        jitter_seed: cfg.jitter_seed,
     }
 }
 
@@ -129,6 +142,10 @@ pub fn iso8601(ms: i64) -> String {
 // The OSS model
 // ---------------------------------------------------------------------------------------------
 
+/// A request as the model logs it and the tests match it: the core's [`Operation`], as the core's
+/// own [`classify`] reads it, with the part number of an UploadPart and the page marker of a
+/// ListParts. `Other` is a request the model does not serve (named by its operation, or by its
+/// method when it is none of the core's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     PutObject,
@@ -239,23 +256,26 @@ pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
 }
 
 pub fn op_of(req: &Request) -> Op {
-    let part_number = query(req, "partNumber")
-        .flatten()
-        .and_then(|v| v.parse().ok());
-    let upload_id = query(req, "uploadId").is_some();
-    match (req.method.as_str(), upload_id) {
-        ("PUT", true) => Op::UploadPart(part_number.unwrap_or(0)),
-        ("PUT", false) => Op::PutObject,
-        ("POST", false) if query(req, "uploads").is_some() => Op::InitiateMultipartUpload,
-        ("POST", true) => Op::CompleteMultipartUpload,
-        ("GET", true) => Op::ListParts {
+    let Some(Classified {
+        operation,
+        part_number,
+    }) = classify(req)
+    else {
+        return Op::Other(req.method.as_str().to_owned());
+    };
+    match operation {
+        Operation::PutObject => Op::PutObject,
+        Operation::InitiateMultipartUpload => Op::InitiateMultipartUpload,
+        Operation::UploadPart => Op::UploadPart(part_number.unwrap_or(0)),
+        Operation::ListParts => Op::ListParts {
             marker: query(req, "part-number-marker")
                 .flatten()
                 .and_then(|v| v.parse().ok()),
         },
-        ("HEAD", false) => Op::HeadObject,
-        ("DELETE", true) => Op::AbortMultipartUpload,
-        (m, _) => Op::Other(m.to_owned()),
+        Operation::CompleteMultipartUpload => Op::CompleteMultipartUpload,
+        Operation::HeadObject => Op::HeadObject,
+        Operation::AbortMultipartUpload => Op::AbortMultipartUpload,
+        Operation::ListMultipartUploads => Op::Other(operation.as_str().to_owned()),
     }
 }
 
@@ -579,8 +599,13 @@ impl FakeOss {
                 None => self.error(op, 404, "NoSuchKey", ""),
             },
             Op::AbortMultipartUpload => {
-                self.uploads.remove(&upload_id);
-                self.ok(vec![], String::new())
+                // 204 No Content, or NoSuchUpload for an id OSS does not have (§4.5).
+                if self.uploads.remove(&upload_id).is_none() {
+                    return self.error(op, 404, "NoSuchUpload", "");
+                }
+                let mut resp = self.ok(vec![], String::new());
+                resp.status = 204;
+                resp
             }
             Op::Other(_) => self.error(op, 400, "InvalidRequest", ""),
         }
@@ -910,5 +935,146 @@ impl Harness {
                 _ => None,
             })
             .collect()
+    }
+}
+
+/// Runs a first session that pauses after `pause_after` parts; returns the server, the stored
+/// checkpoint and the file.
+pub fn first_session(
+    size: u64,
+    parallel: usize,
+    pause_after: usize,
+) -> (FakeOss, Checkpoint, Vec<u8>) {
+    let mut h = Harness::simple(size, Some(PART), parallel);
+    h.pause_after_parts = Some(pause_after);
+    h.run();
+    assert!(
+        matches!(h.events.last(), Some(Event::Paused)),
+        "{:?}",
+        h.events.last()
+    );
+    let cp = h.store.clone().expect("checkpoint kept on pause");
+    (std::mem::take(&mut h.oss), cp, h.file.clone())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The abort driver
+// ---------------------------------------------------------------------------------------------
+
+/// Runs the abort machine on the virtual clock against the model, performing its actions the
+/// way the browser driver performs an upload's.
+pub struct AbortHarness {
+    pub m: Abort,
+    pub oss: FakeOss,
+    pub now: i64,
+    /// Virtual time each answer takes.
+    pub step_ms: i64,
+    pub provider: Provider,
+    pub fetches: u32,
+    /// Every action, in order.
+    pub actions: Vec<Action>,
+    pub sends: Vec<(u64, Request)>,
+    /// Harness time of each entry of `sends`.
+    pub send_at: Vec<i64>,
+    /// The record in the store, until the machine deletes it.
+    pub store: Option<Checkpoint>,
+    pub outcome: Option<Result<(), OssError>>,
+    inflight: Vec<(u64, Request)>,
+    cred_pending: bool,
+}
+
+impl AbortHarness {
+    /// Aborts the upload `checkpoint` records, at the server `oss` (its request log cleared).
+    pub fn new(checkpoint: Checkpoint, mut oss: FakeOss) -> Self {
+        oss.log.clear();
+        oss.errors.clear();
+        let m = Abort::new(abort_config(), &checkpoint, START_MS).expect("Abort::new");
+        AbortHarness {
+            m,
+            oss,
+            now: START_MS,
+            step_ms: 50,
+            provider: sts_provider(3_600_000),
+            fetches: 0,
+            actions: Vec::new(),
+            sends: Vec::new(),
+            send_at: Vec::new(),
+            store: Some(checkpoint),
+            outcome: None,
+            inflight: Vec::new(),
+            cred_pending: false,
+        }
+    }
+
+    fn drain(&mut self) {
+        while let Some(a) = self.m.poll_action(self.now) {
+            match &a {
+                Action::FetchCredentials => {
+                    assert!(!self.cred_pending, "two FetchCredentials outstanding");
+                    self.cred_pending = true;
+                }
+                Action::Send { id, request } => {
+                    self.sends.push((*id, request.clone()));
+                    self.send_at.push(self.now);
+                    self.inflight.push((*id, request.clone()));
+                }
+                Action::DeleteCheckpoint { id } => {
+                    if self.store.as_ref().is_some_and(|cp| cp.id() == *id) {
+                        self.store = None;
+                    }
+                }
+                other => panic!("an abort asked for {other:?}"),
+            }
+            self.actions.push(a);
+        }
+        if let Some(outcome) = self.m.poll_outcome() {
+            assert!(self.outcome.is_none(), "two outcomes");
+            self.outcome = Some(outcome);
+        }
+    }
+
+    /// Runs until the machine finishes; panics if it stalls.
+    pub fn run(&mut self) -> &mut Self {
+        for _ in 0..10_000 {
+            self.drain();
+            if self.m.is_finished() {
+                assert!(self.outcome.is_some(), "finished without an outcome");
+                assert_eq!(self.m.poll_timeout(), None, "a timer after the end");
+                return self;
+            }
+            if self.cred_pending {
+                self.cred_pending = false;
+                self.fetches += 1;
+                let result = (self.provider)(self.fetches, self.now).map(|(c, server_exp)| {
+                    if let Some(t) = &c.security_token {
+                        self.oss.tokens.insert(t.clone(), server_exp);
+                    }
+                    c
+                });
+                self.m.handle_credentials(result, self.now);
+            } else if !self.inflight.is_empty() {
+                for (id, req) in std::mem::take(&mut self.inflight) {
+                    let result = self.oss.handle(&req, &[], self.now);
+                    self.m.handle_response(id, result, self.now);
+                    self.drain();
+                }
+                self.now += self.step_ms;
+            } else if let Some(t) = self.m.poll_timeout() {
+                assert!(t >= self.now - 1, "timeout in the past: {t} < {}", self.now);
+                self.now = self.now.max(t);
+                self.m.handle_timeout(self.now);
+            } else {
+                panic!("abort stalled: no action, no timeout, not finished");
+            }
+        }
+        panic!("abort did not finish in 10000 rounds");
+    }
+
+    /// The error it ended with.
+    pub fn error(&self) -> &OssError {
+        match &self.outcome {
+            Some(Err(e)) => e,
+            other => panic!("not failed: {other:?}"),
+        }
     }
 }

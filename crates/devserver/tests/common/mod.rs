@@ -356,19 +356,23 @@ impl Client {
     }
 
     pub async fn complete(&self, key: &str, id: &str, parts: &[(u32, String)]) -> Resp {
-        let mut xml =
-            String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CompleteMultipartUpload>\n");
-        for (n, etag) in parts {
-            xml.push_str(&format!(
-                "<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>\n"
-            ));
-        }
-        xml.push_str("</CompleteMultipartUpload>");
+        use oss_resumable_core::xml::{to_xml, CompleteMultipartUpload, CompletePart};
+        // The core's body type, built as a literal so the parts keep the order given (tests send
+        // them out of order on purpose; `CompleteMultipartUpload::new` would sort them).
+        let body = CompleteMultipartUpload {
+            parts: parts
+                .iter()
+                .map(|(n, etag)| CompletePart {
+                    part_number: *n,
+                    etag: etag.clone(),
+                })
+                .collect(),
+        };
         self.send(
             Req::new("POST", key)
                 .q("uploadId", Some(id))
                 .h("content-type", "application/xml")
-                .body(xml),
+                .body(to_xml(&body)),
         )
         .await
     }

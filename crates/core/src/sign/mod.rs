@@ -1,0 +1,243 @@
+//! OSS request signing: V4 (`OSS4-HMAC-SHA256`, the default) and V1 (HMAC-SHA1), header form, as a
+//! browser must do it (no `Date` header; `x-oss-date` instead).
+//!
+//! [`sign_request`] signs a [`Request`] with [`Credentials`]. The canonicalisation steps are pure
+//! and public (`v1.rs`, `v4.rs`), so the dev server verifies incoming requests with exactly the
+//! rules the client signs with, after reading their `Authorization` (`authorization.rs`). Rules
+//! and section numbers refer to `docs/protocol.md`; every rule is pinned by
+//! `tests/fixtures/oss-sign-vectors.json`. Time is passed in as unix milliseconds; nothing here
+//! reads a clock. The dates signing writes and reads come from the calendar in `date.rs`.
+
+mod authorization;
+mod v1;
+mod v4;
+
+use std::fmt;
+
+pub use crate::date::{
+    format_iso8601, format_rfc1123, format_x_oss_date_v4, parse_iso8601_ms, parse_rfc1123_ms,
+    parse_x_oss_date_v4_ms,
+};
+pub use authorization::{parse_authorization, ParsedAuthorization};
+pub use v1::{
+    v1_authorization, v1_canonicalized_resource, v1_is_sub_resource, v1_signature,
+    v1_string_to_sign, V1_SUB_RESOURCES,
+};
+pub use v4::{
+    sha256_hex, v4_additional_headers, v4_authorization, v4_canonical_query, v4_canonical_request,
+    v4_canonical_uri, v4_scope, v4_signature, v4_signing_key, v4_string_to_sign, UNSIGNED_PAYLOAD,
+    V4_ALGORITHM, V4_PRODUCT,
+};
+
+use crate::request::Request;
+use crate::vecmap::VecMap;
+
+/// Ordered query pairs as sent; `None` is a value-less parameter such as `uploads`.
+pub type Query = [(String, Option<String>)];
+/// Request headers as sent: names in any case, values verbatim.
+pub type Headers = [(String, String)];
+
+// ---------------------------------------------------------------------------------------------
+// Credentials
+// ---------------------------------------------------------------------------------------------
+
+/// An access key pair, usually temporary STS credentials (`STS.…` id, secret, security token).
+///
+/// `Debug` and `Display` never print the secret or the token (design.md: nothing secret is logged).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub access_key_secret: String,
+    /// STS `SecurityToken`; sent raw as `x-oss-security-token` and signed (§2.5, §3.1).
+    pub security_token: Option<String>,
+    /// STS `Expiration` as unix milliseconds (see [`parse_iso8601_ms`]).
+    pub expiration_ms: Option<i64>,
+}
+
+impl Credentials {
+    /// Long-term (non-STS) credentials.
+    pub fn new(access_key_id: impl Into<String>, access_key_secret: impl Into<String>) -> Self {
+        Credentials {
+            access_key_id: access_key_id.into(),
+            access_key_secret: access_key_secret.into(),
+            security_token: None,
+            expiration_ms: None,
+        }
+    }
+
+    /// STS credentials. `expiration` is the STS `Expiration` string (ISO 8601, UTC); `None` when
+    /// it is absent or unreadable, in which case only server errors reveal expiry.
+    pub fn sts(
+        access_key_id: impl Into<String>,
+        access_key_secret: impl Into<String>,
+        security_token: impl Into<String>,
+        expiration: Option<&str>,
+    ) -> Self {
+        Credentials {
+            access_key_id: access_key_id.into(),
+            access_key_secret: access_key_secret.into(),
+            security_token: Some(security_token.into()),
+            expiration_ms: expiration.and_then(parse_iso8601_ms),
+        }
+    }
+
+    /// True when the credentials expire at or before `now_ms + window_ms` (never without an
+    /// expiration).
+    pub fn expires_within(&self, now_ms: i64, window_ms: i64) -> bool {
+        self.expiration_ms
+            .is_some_and(|exp| exp <= now_ms.saturating_add(window_ms))
+    }
+}
+
+const REDACTED: &str = "<redacted>";
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &REDACTED)
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| REDACTED),
+            )
+            .field("expiration_ms", &self.expiration_ms)
+            .finish()
+    }
+}
+
+impl fmt::Display for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (secret {REDACTED}", self.access_key_id)?;
+        if self.security_token.is_some() {
+            write!(f, ", security token {REDACTED}")?;
+        }
+        if let Some(exp) = self.expiration_ms {
+            write!(f, ", expires {}", format_iso8601(exp))?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// Which OSS signature to compute. V4 is the default: V1 is unavailable to new accounts since
+/// 2025-03-01 (§0 TL;DR, §3.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignatureVersion {
+    V1,
+    #[default]
+    V4,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared canonicalisation helpers
+// ---------------------------------------------------------------------------------------------
+
+/// Lowercased names → trimmed values, repeated headers joined with `,` in order (go-v2; §2.2).
+/// Values are trimmed because ali-oss and go-v2 trim and HTTP servers drop surrounding spaces.
+fn lowercase_headers(headers: &Headers) -> VecMap<String, String> {
+    let mut map: VecMap<String, String> = VecMap::new();
+    for (name, value) in headers {
+        let value = value.trim();
+        let name = name.trim().to_ascii_lowercase();
+        match map.get_mut(&name) {
+            Some(v) => {
+                v.push(',');
+                v.push_str(value);
+            }
+            None => {
+                map.insert(name, value.to_owned());
+            }
+        }
+    }
+    map
+}
+
+fn is_oss_header(lower_name: &str) -> bool {
+    lower_name.starts_with("x-oss-")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing a Request
+// ---------------------------------------------------------------------------------------------
+
+/// Signs `req` in place for the browser: sets `x-oss-date` (V4 ISO basic; V1 RFC 1123 as ali-oss
+/// does, §2.4), `x-oss-content-sha256: UNSIGNED-PAYLOAD` (V4), `x-oss-security-token` (STS) and
+/// `Authorization`. Never sets `Date` (a forbidden browser header, §7.3). Signing again replaces
+/// these headers, so a retried request can simply be re-signed with fresh time and credentials.
+pub fn sign_request(
+    req: &mut Request,
+    creds: &Credentials,
+    version: SignatureVersion,
+    region: &str,
+    now_ms: i64,
+) {
+    sign_request_with_additional_headers(req, creds, version, region, now_ms, &[]);
+}
+
+/// [`sign_request`] that also signs the named headers through V4 AdditionalHeaders (e.g. `host`,
+/// vector `upload-part-v4-additional-host`); the headers must be in `req.headers`. V1 ignores
+/// `additional_headers`.
+pub fn sign_request_with_additional_headers(
+    req: &mut Request,
+    creds: &Credentials,
+    version: SignatureVersion,
+    region: &str,
+    now_ms: i64,
+    additional_headers: &[String],
+) {
+    for name in [
+        "authorization",
+        "date",
+        "x-oss-date",
+        "x-oss-content-sha256",
+        "x-oss-security-token",
+    ] {
+        req.remove_header(name);
+    }
+    if let Some(token) = &creds.security_token {
+        req.headers
+            .push(("x-oss-security-token".to_owned(), token.clone()));
+    }
+    let method = req.method.as_str();
+    let authorization = match version {
+        SignatureVersion::V1 => {
+            // Browsers cannot send Date; ali-oss puts the RFC 1123 date in x-oss-date, which the
+            // server then uses for the DATE line (§2.4, vector browser-v1-x-oss-date).
+            req.headers
+                .push(("x-oss-date".to_owned(), format_rfc1123(now_ms)));
+            let sts = v1_string_to_sign(method, &req.bucket, &req.key, &req.query, &req.headers);
+            v1_authorization(
+                &creds.access_key_id,
+                &v1_signature(&creds.access_key_secret, &sts),
+            )
+        }
+        SignatureVersion::V4 => {
+            let x_oss_date = format_x_oss_date_v4(now_ms);
+            let yyyymmdd = x_oss_date.get(..8).unwrap_or("").to_owned();
+            req.headers
+                .push(("x-oss-date".to_owned(), x_oss_date.clone()));
+            req.headers.push((
+                "x-oss-content-sha256".to_owned(),
+                UNSIGNED_PAYLOAD.to_owned(),
+            ));
+            let additional = v4_additional_headers(&req.headers, additional_headers);
+            let canonical = v4_canonical_request(
+                method,
+                &req.bucket,
+                &req.key,
+                &req.query,
+                &req.headers,
+                &additional,
+            );
+            let sts = v4_string_to_sign(&x_oss_date, region, V4_PRODUCT, &canonical);
+            let key = v4_signing_key(&creds.access_key_secret, &yyyymmdd, region, V4_PRODUCT);
+            v4_authorization(
+                &creds.access_key_id,
+                &v4_scope(&yyyymmdd, region, V4_PRODUCT),
+                &additional,
+                &v4_signature(&key, &sts),
+            )
+        }
+    };
+    req.headers
+        .push(("authorization".to_owned(), authorization));
+}

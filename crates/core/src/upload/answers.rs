@@ -1,0 +1,503 @@
+//! What OSS's answers mean for the upload: each successful answer (PutObject, Initiate,
+//! UploadPart, ListParts for resume or for hidden CRCs, Complete, HEAD) moves it on; a failure
+//! that the retry rules do not absorb ends it, or, for `NoSuchUpload`, restarts the upload or
+//! checks whether an earlier Complete did succeed (§4.7). CRC-64 checks (§6.2) and hidden CORS
+//! headers (§7.1) are judged here.
+
+use super::calls::{request_id, Call, Failure};
+use super::schedule::{LocalCheck, PartState};
+use super::{Event, Response, Stage, Upload, UploadResult};
+use crate::checkpoint::{Checkpoint, PartHint};
+use crate::error::{ClientCode, OssError};
+use crate::operation::Operation;
+use crate::retry::Decision;
+use crate::vecmap::VecMap;
+use crate::xml;
+
+/// How many times a part is sent again after OSS reported a CRC-64 different from ours.
+const MAX_CRC_RESENDS: u32 = 2;
+
+/// The multipart upload on the server, and what resume learnt about it.
+#[derive(Debug, Default)]
+pub(super) struct Remote {
+    pub(super) upload_id: Option<String>,
+    /// Parts seen on the server by the current ListParts walk, keyed by part number.
+    pub(super) listed: VecMap<u32, xml::Part>,
+    /// The checkpoint being resumed (its part hints), until reconciliation is done.
+    pub(super) hint: Option<Checkpoint>,
+    /// A new upload was already started once after `NoSuchUpload`.
+    restarted: bool,
+    /// The `NoSuchUpload` Complete got, reported if HEAD does not show our object.
+    pending_no_such_upload: Option<OssError>,
+    pub(super) resumed: bool,
+    pub(super) parts_reused: u32,
+}
+
+impl Upload {
+    /// A failed attempt the retry rules may still absorb.
+    pub(super) fn on_failure(&mut self, key: u64, failure: Failure, now_ms: i64) {
+        let Some((operation, part_number)) = self.calls.operation(key) else {
+            return;
+        };
+        match operation {
+            Operation::UploadPart => {
+                if let Some(part) = part_number.and_then(|n| self.parts.part_mut(n)) {
+                    part.in_flight = 0;
+                }
+            }
+            Operation::PutObject => self.parts.single.in_flight = 0,
+            _ => {}
+        }
+        if operation == Operation::HeadObject && failure.error.status == Some(404) {
+            // No object at the key: the NoSuchUpload from Complete stands.
+            self.calls.take(key);
+            let e = self
+                .remote
+                .pending_no_such_upload
+                .take()
+                .unwrap_or(failure.error);
+            self.delete_saved_checkpoint();
+            return self.fail(e);
+        }
+        match self.calls.on_failure(key, &failure.retry, now_ms) {
+            None => {}
+            Some(Decision::RestartUpload | Decision::CheckObjectExists) => {
+                self.on_no_such_upload(operation, failure.error, now_ms);
+            }
+            // TreatAsSuccess is Abort's only, and the upload never aborts.
+            Some(_) => self.fail(failure.error),
+        }
+    }
+
+    /// `NoSuchUpload`: the uploadId is gone (completed, aborted or removed by a lifecycle rule).
+    fn on_no_such_upload(&mut self, operation: Operation, error: OssError, now_ms: i64) {
+        match operation {
+            Operation::CompleteMultipartUpload => {
+                // An earlier Complete may have succeeded with its answer lost: look at the object.
+                self.stage = Stage::CheckingObject;
+                self.remote.pending_no_such_upload = Some(error);
+                self.head_object(now_ms);
+            }
+            Operation::ListParts | Operation::UploadPart if !self.remote.restarted => {
+                self.restart(now_ms);
+            }
+            _ => {
+                // The record names an upload that no longer exists: it can never be resumed.
+                self.delete_saved_checkpoint();
+                self.fail(error);
+            }
+        }
+    }
+
+    /// Forget the vanished upload and start a new one, keeping the hashes already computed.
+    fn restart(&mut self, now_ms: i64) {
+        self.remote.restarted = true;
+        self.withdraw_all();
+        self.delete_saved_checkpoint();
+        self.remote.hint = None;
+        self.remote.listed.clear();
+        self.remote.upload_id = None;
+        self.remote.resumed = false;
+        self.remote.parts_reused = 0;
+        self.parts.forget_server();
+        self.record.created_at_ms = now_ms;
+        self.stage = Stage::Initiating;
+        self.initiate(now_ms);
+    }
+
+    /// A 2xx answer: moves the upload on, unless its body or CRC header is unusable.
+    pub(super) fn on_success(&mut self, key: u64, resp: Response, now_ms: i64) {
+        let Some((operation, part_number)) = self.calls.operation(key) else {
+            return;
+        };
+        if let Some(error) = unusable_answer(operation, &resp) {
+            // Garbage in a 2xx answer: retried like a transient failure, then InvalidResponse.
+            return self.on_failure(key, Failure::unusable(error), now_ms);
+        }
+        let Some(call) = self.calls.take(key) else {
+            return;
+        };
+        match operation {
+            Operation::PutObject => self.on_put_object(call, &resp, now_ms),
+            Operation::InitiateMultipartUpload => self.on_initiate(&resp, now_ms),
+            Operation::UploadPart => {
+                if let Some(n) = part_number {
+                    self.on_upload_part(n, &resp, now_ms);
+                }
+            }
+            Operation::ListParts => self.on_list_parts(&resp, now_ms),
+            Operation::CompleteMultipartUpload => self.on_complete(&resp, now_ms),
+            Operation::HeadObject => self.on_head_object(&resp, now_ms),
+            // Never started by the upload.
+            Operation::AbortMultipartUpload | Operation::ListMultipartUploads => {}
+        }
+    }
+
+    /// PutObject stored the object: done when OSS's CRC-64 is ours (or hidden); otherwise `call`
+    /// is sent again while resends are left.
+    fn on_put_object(&mut self, call: Call, resp: &Response, now_ms: i64) {
+        let local = self.parts.single.crc.unwrap_or(0);
+        match response_crc(resp) {
+            Err(e) => return self.fail(e),
+            Ok(Some(remote)) if remote != local => {
+                if self.parts.single.crc_resends < MAX_CRC_RESENDS {
+                    self.parts.single.crc_resends += 1;
+                    self.parts.single.in_flight = 0;
+                    self.calls.resume(call, now_ms);
+                } else {
+                    self.fail(crc_mismatch(resp, "PutObject", local, remote));
+                }
+                return;
+            }
+            // Hidden by CORS: a PutObject has nothing else to check against (documented).
+            Ok(_) => {}
+        }
+        self.progress.sent_done = self.file.size;
+        self.parts.single.in_flight = self.file.size;
+        let result = UploadResult {
+            bucket: self.config.bucket.clone(),
+            key: self.config.key.clone(),
+            etag: resp.header("etag").unwrap_or_default().to_owned(),
+            crc64: local,
+            size: self.file.size,
+            upload_id: String::new(),
+            resumed: false,
+            parts_reused: 0,
+            request_id: request_id(resp).unwrap_or_default(),
+        };
+        self.succeed(result, now_ms);
+    }
+
+    fn on_initiate(&mut self, resp: &Response, now_ms: i64) {
+        let upload_id = match xml::parse::<xml::InitiateMultipartUploadResult>(&resp.body) {
+            Ok(r) if !r.upload_id.is_empty() => r.upload_id,
+            _ => {
+                return self.fail(invalid_response(
+                    resp,
+                    "InitiateMultipartUpload answered without an UploadId",
+                ))
+            }
+        };
+        self.remote.upload_id = Some(upload_id);
+        self.save_checkpoint(now_ms);
+        self.stage = Stage::Uploading;
+    }
+
+    fn on_upload_part(&mut self, number: u32, resp: &Response, now_ms: i64) {
+        let Some(etag) = resp
+            .header("etag")
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+        else {
+            // Without the ETag the part cannot be listed in Complete; only CORS can fix this.
+            return self.fail(etag_not_exposed(&self.config.bucket, resp));
+        };
+        let remote = match response_crc(resp) {
+            Ok(c) => c,
+            Err(e) => return self.fail(e),
+        };
+        let Some(part) = self.parts.part_mut(number) else {
+            return;
+        };
+        let local = part.crc64.unwrap_or(0);
+        if let Some(remote) = remote.filter(|r| *r != local) {
+            if part.crc_resends < MAX_CRC_RESENDS {
+                part.crc_resends += 1;
+                part.state = PartState::Hashed;
+                part.in_flight = 0;
+                return;
+            }
+            let e = crc_mismatch(resp, &format!("UploadPart {number}"), local, remote);
+            return self.fail(e);
+        }
+        part.etag = Some(etag);
+        part.crc_confirmed = remote.is_some();
+        part.state = PartState::Done;
+        part.in_flight = 0;
+        let size = part.size();
+        self.progress.sent_done += size;
+        self.events.push_back(Event::PartDone {
+            part_number: number,
+            size,
+        });
+        self.save_checkpoint(now_ms);
+    }
+
+    fn on_list_parts(&mut self, resp: &Response, now_ms: i64) {
+        let page = match xml::parse::<xml::ListPartsResult>(&resp.body) {
+            Ok(p) => p,
+            Err(_) => {
+                return self.fail(invalid_response(
+                    resp,
+                    "ListParts answered an unreadable body",
+                ))
+            }
+        };
+        let last_seen = self.remote.listed.last_key().copied().unwrap_or(0);
+        for part in page.parts {
+            self.remote.listed.insert(part.part_number, part);
+        }
+        if page.is_truncated {
+            match page.next_part_number_marker {
+                // The marker must move forward, or a broken server would page us forever.
+                marker if marker > last_seen => {
+                    return self.list_parts_page(Some(marker), now_ms);
+                }
+                _ => {
+                    return self.fail(invalid_response(
+                        resp,
+                        "ListParts is truncated but its NextPartNumberMarker does not advance",
+                    ))
+                }
+            }
+        }
+        match self.stage {
+            Stage::Resuming => self.reconcile(now_ms),
+            Stage::Verifying => self.verify_listed(now_ms),
+            _ => {}
+        }
+    }
+
+    /// Resume: trust a listed part only when number, size, ETag and CRC-64 agree with the hint.
+    fn reconcile(&mut self, now_ms: i64) {
+        let hints: VecMap<u32, PartHint> = self
+            .remote
+            .hint
+            .take()
+            .map(|cp| cp.parts.into_iter().map(|h| (h.part_number, h)).collect())
+            .unwrap_or_default();
+        let listed = std::mem::take(&mut self.remote.listed);
+        let mut reused = 0;
+        for part in &mut self.parts.parts {
+            let expected = part.end - part.start;
+            let (Some(server), Some(hint)) = (listed.get(&part.number), hints.get(&part.number))
+            else {
+                continue;
+            };
+            let agrees = server.size == expected
+                && hint.size == expected
+                && same_etag(&server.etag, &hint.etag)
+                && server.hash_crc64ecma.is_some()
+                && server.hash_crc64ecma == Some(hint.crc64);
+            if agrees {
+                part.state = PartState::Done;
+                part.etag = Some(server.etag.clone());
+                part.crc64 = server.hash_crc64ecma;
+                part.crc_confirmed = true;
+                part.reused = true;
+                part.local_check = LocalCheck::Pending;
+                reused += 1;
+                self.events.push_back(Event::PartDone {
+                    part_number: part.number,
+                    size: expected,
+                });
+            }
+        }
+        self.remote.parts_reused = reused;
+        self.remote.resumed = true;
+        // The record now says exactly what the server confirmed.
+        self.save_checkpoint(now_ms);
+        self.stage = Stage::Uploading;
+    }
+
+    /// CRC headers were hidden: compare each unconfirmed part with ListParts' HashCrc64ecma.
+    fn verify_listed(&mut self, now_ms: i64) {
+        let listed = std::mem::take(&mut self.remote.listed);
+        let mut failed: Option<OssError> = None;
+        let mut resend = false;
+        for part in self.parts.parts.iter_mut().filter(|p| !p.crc_confirmed) {
+            let local = part.crc64.unwrap_or(0);
+            let server = listed.get(&part.number);
+            let ok = server.is_some_and(|s| {
+                s.size == part.end - part.start
+                    && part.etag.as_deref().is_some_and(|e| same_etag(e, &s.etag))
+                    // A listing without HashCrc64ecma cannot disprove the part (documented).
+                    && s.hash_crc64ecma.is_none_or(|c| c == local)
+            });
+            if ok {
+                part.crc_confirmed = true;
+            } else if part.crc_resends < MAX_CRC_RESENDS {
+                part.crc_resends += 1;
+                part.state = PartState::Hashed;
+                part.etag = None;
+                self.progress.sent_done = self
+                    .progress
+                    .sent_done
+                    .saturating_sub(part.end - part.start);
+                resend = true;
+            } else {
+                failed.get_or_insert(OssError::client(
+                    ClientCode::CrcMismatch,
+                    format!(
+                        "part {} on the server does not match the file (CRC-64 {} expected, {:?} listed)",
+                        part.number,
+                        local,
+                        server.and_then(|s| s.hash_crc64ecma)
+                    ),
+                ));
+            }
+        }
+        if let Some(e) = failed {
+            return self.fail(e);
+        }
+        if resend {
+            self.stage = Stage::Uploading;
+        } else {
+            self.complete(now_ms);
+        }
+    }
+
+    fn on_complete(&mut self, resp: &Response, now_ms: i64) {
+        let combined = self.parts.combined_crc();
+        match response_crc(resp) {
+            Err(e) => return self.fail(e),
+            Ok(Some(remote)) if remote != combined => {
+                // The upload id is consumed by Complete: the record can never be resumed.
+                self.delete_saved_checkpoint();
+                return self.fail(crc_mismatch(
+                    resp,
+                    "CompleteMultipartUpload",
+                    combined,
+                    remote,
+                ));
+            }
+            // Hidden by CORS: every part's CRC was confirmed before Complete, so the object's is
+            // the combined one (documented in docs/machine-interface.md).
+            Ok(_) => {}
+        }
+        let etag = resp
+            .header("etag")
+            .map(str::to_owned)
+            .or_else(|| {
+                xml::parse::<xml::CompleteMultipartUploadResult>(&resp.body)
+                    .ok()
+                    .map(|r| r.etag)
+            })
+            .unwrap_or_default();
+        let result = self.multipart_result(etag, combined, request_id(resp).unwrap_or_default());
+        self.delete_saved_checkpoint();
+        self.succeed(result, now_ms);
+    }
+
+    fn on_head_object(&mut self, resp: &Response, now_ms: i64) {
+        let combined = self.parts.combined_crc();
+        let size = resp
+            .header("content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let crc = response_crc(resp).ok().flatten();
+        let original = self.remote.pending_no_such_upload.take();
+        self.delete_saved_checkpoint();
+        if size == Some(self.file.size) && crc == Some(combined) {
+            let etag = resp.header("etag").unwrap_or_default().to_owned();
+            let result =
+                self.multipart_result(etag, combined, request_id(resp).unwrap_or_default());
+            self.succeed(result, now_ms);
+        } else {
+            let mut e = original
+                .unwrap_or_else(|| OssError::client(ClientCode::InvalidResponse, "NoSuchUpload"));
+            e.message = format!(
+                "{} (CompleteMultipartUpload said NoSuchUpload and the object at the key is not \
+                 this file: size {:?}, CRC-64 {:?}, expected {} and {})",
+                e.message, size, crc, self.file.size, combined
+            );
+            self.fail(e);
+        }
+    }
+
+    fn multipart_result(&self, etag: String, crc64: u64, request_id: String) -> UploadResult {
+        UploadResult {
+            bucket: self.config.bucket.clone(),
+            key: self.config.key.clone(),
+            etag,
+            crc64,
+            size: self.file.size,
+            upload_id: self.remote.upload_id.clone().unwrap_or_default(),
+            resumed: self.remote.resumed,
+            parts_reused: self.remote.parts_reused,
+            request_id,
+        }
+    }
+}
+
+/// A client error about a response: carries its status and request id.
+fn response_error(code: ClientCode, message: String, resp: &Response) -> OssError {
+    OssError::client(code, message)
+        .with_status(resp.status)
+        .with_request_id(request_id(resp))
+}
+
+fn invalid_response(resp: &Response, what: &str) -> OssError {
+    response_error(ClientCode::InvalidResponse, what.to_owned(), resp)
+}
+
+fn crc_mismatch(resp: &Response, what: &str, local: u64, remote: u64) -> OssError {
+    response_error(
+        ClientCode::CrcMismatch,
+        format!(
+            "{what}: OSS stored CRC-64 {remote} but the file's bytes have CRC-64 {local}; the data \
+             was damaged on the way or the file changed"
+        ),
+        resp,
+    )
+}
+
+fn etag_not_exposed(bucket: &str, resp: &Response) -> OssError {
+    response_error(
+        ClientCode::EtagNotExposed,
+        format!(
+            "the browser hid the ETag header of UploadPart, so the upload cannot be completed: add \
+             ExposeHeader ETag, x-oss-request-id and x-oss-hash-crc64ecma to the CORS rule of \
+             bucket {bucket}"
+        ),
+        resp,
+    )
+}
+
+/// `x-oss-hash-crc64ecma` (unsigned decimal, §6.2): `None` when CORS hides it, an error when
+/// garbled.
+fn response_crc(resp: &Response) -> Result<Option<u64>, OssError> {
+    match resp.header("x-oss-hash-crc64ecma") {
+        None => Ok(None),
+        Some(v) => v.trim().parse::<u64>().map(Some).map_err(|_| {
+            invalid_response(
+                resp,
+                "x-oss-hash-crc64ecma is not an unsigned decimal number",
+            )
+        }),
+    }
+}
+
+/// ETags compare without their quotes and case (OSS returns `"HEX"`; some proxies re-quote).
+fn same_etag(a: &str, b: &str) -> bool {
+    a.trim()
+        .trim_matches('"')
+        .eq_ignore_ascii_case(b.trim().trim_matches('"'))
+}
+
+/// Why a 2xx answer cannot be used: a garbled CRC header, or a body that is not what the
+/// operation returns.
+fn unusable_answer(operation: Operation, resp: &Response) -> Option<OssError> {
+    if let Err(e) = response_crc(resp) {
+        return Some(e);
+    }
+    match operation {
+        Operation::InitiateMultipartUpload => {
+            match xml::parse::<xml::InitiateMultipartUploadResult>(&resp.body) {
+                Ok(r) if !r.upload_id.is_empty() => None,
+                _ => Some(invalid_response(
+                    resp,
+                    "InitiateMultipartUpload answered without a readable UploadId",
+                )),
+            }
+        }
+        Operation::ListParts => xml::parse::<xml::ListPartsResult>(&resp.body)
+            .err()
+            .map(|e| {
+                invalid_response(
+                    resp,
+                    &format!("ListParts answered an unreadable body ({e})"),
+                )
+            }),
+        _ => None,
+    }
+}

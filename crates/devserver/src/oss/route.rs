@@ -1,0 +1,324 @@
+//! Which OSS operation a request is: the bucket (from the path, `/{bucket}/{key}`, or from the
+//! host of a virtual-hosted request, `{bucket}.{endpoint}`), the decoded key and query, and the
+//! operation that the method and the query name (docs/protocol.md §1, §4).
+
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use percent_encoding::percent_decode_str;
+
+use crate::error::OssError;
+use oss_resumable_core::error::code;
+
+/// Longest object key, in UTF-8 bytes (§1).
+const MAX_KEY_BYTES: usize = 1023;
+
+/// A decoded query string, in order; a parameter without a value (`uploads`) has `None`.
+pub type Query = Vec<(String, Option<String>)>;
+
+/// A query parameter's value: `""` when it has none (like `uploads`), `None` when absent.
+pub fn query_value<'a>(query: &'a [(String, Option<String>)], name: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_deref().unwrap_or(""))
+}
+
+/// The operations the server tells apart, named as OSS's docs (and the fault rules) name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// `BucketOperation` is the name the request log and the fault rules have always used.
+#[allow(clippy::enum_variant_names)]
+pub enum Operation {
+    /// `GET /`: the service, no bucket.
+    ListBuckets,
+    ListObjects,
+    ListMultipartUploads,
+    /// Any other bucket-level request (ACL, CORS, lifecycle, …).
+    BucketOperation,
+    PutObject,
+    GetObject,
+    HeadObject,
+    DeleteObject,
+    InitiateMultipartUpload,
+    UploadPart,
+    CompleteMultipartUpload,
+    ListParts,
+    AbortMultipartUpload,
+    /// A method no object operation answers to (`PATCH /bucket/key`).
+    Unsupported,
+}
+
+impl Operation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::ListBuckets => "ListBuckets",
+            Operation::ListObjects => "ListObjects",
+            Operation::ListMultipartUploads => "ListMultipartUploads",
+            Operation::BucketOperation => "BucketOperation",
+            Operation::PutObject => "PutObject",
+            Operation::GetObject => "GetObject",
+            Operation::HeadObject => "HeadObject",
+            Operation::DeleteObject => "DeleteObject",
+            Operation::InitiateMultipartUpload => "InitiateMultipartUpload",
+            Operation::UploadPart => "UploadPart",
+            Operation::CompleteMultipartUpload => "CompleteMultipartUpload",
+            Operation::ListParts => "ListParts",
+            Operation::AbortMultipartUpload => "AbortMultipartUpload",
+            Operation::Unsupported => "Unsupported",
+        }
+    }
+
+    /// The operation a method and query name (§4).
+    fn of(
+        method: &Method,
+        bucket: Option<&str>,
+        key: &str,
+        query: &[(String, Option<String>)],
+    ) -> Self {
+        let has = |name: &str| query.iter().any(|(n, _)| n == name);
+        if bucket.is_none() {
+            return Operation::ListBuckets;
+        }
+        if key.is_empty() {
+            return match *method {
+                Method::GET if has("uploads") => Operation::ListMultipartUploads,
+                Method::GET => Operation::ListObjects,
+                _ => Operation::BucketOperation,
+            };
+        }
+        match *method {
+            Method::POST if has("uploads") => Operation::InitiateMultipartUpload,
+            Method::POST if has("uploadId") => Operation::CompleteMultipartUpload,
+            Method::PUT if has("uploadId") || has("partNumber") => Operation::UploadPart,
+            Method::PUT => Operation::PutObject,
+            Method::GET if has("uploadId") => Operation::ListParts,
+            Method::GET => Operation::GetObject,
+            Method::HEAD => Operation::HeadObject,
+            Method::DELETE if has("uploadId") => Operation::AbortMultipartUpload,
+            Method::DELETE => Operation::DeleteObject,
+            _ => Operation::Unsupported,
+        }
+    }
+}
+
+/// What a request addresses.
+pub struct Route {
+    pub operation: Operation,
+    /// `None` for the service itself (ListBuckets).
+    pub bucket: Option<String>,
+    /// Decoded object key; `""` for bucket-level requests.
+    pub key: String,
+    pub query: Query,
+    /// The `Host` header, port included (`Location` is built from it).
+    pub host: String,
+    /// The bucket came from the host's first label rather than from the path.
+    pub virtual_host: bool,
+}
+
+impl Route {
+    /// Resolves the request against the server's buckets: a host whose first label is one of
+    /// them is virtual-hosted, anything else is path-style.
+    pub fn resolve(
+        buckets: &[String],
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Result<Route, OssError> {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let query = decode_query(uri.query().unwrap_or(""))?;
+        let path = percent_decode_str(uri.path())
+            .decode_utf8()
+            .map_err(|_| invalid_object_name("The object name is not valid UTF-8."))?;
+        let host_name = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
+        let first_label = host_name.split('.').next().unwrap_or("");
+        let virtual_host = host_name.contains('.') && buckets.iter().any(|b| b == first_label);
+        let rest = path.strip_prefix('/').unwrap_or(&path);
+        let (bucket, key) = if virtual_host {
+            (Some(first_label.to_string()), rest.to_string())
+        } else {
+            match rest.split_once('/') {
+                Some((b, k)) => (Some(b.to_string()), k.to_string()),
+                None if rest.is_empty() => (None, String::new()),
+                None => (Some(rest.to_string()), String::new()),
+            }
+        };
+        check_key(&key)?;
+        Ok(Route {
+            operation: Operation::of(method, bucket.as_deref(), &key, &query),
+            bucket,
+            key,
+            query,
+            host,
+            virtual_host,
+        })
+    }
+
+    /// A query parameter's value (`""` when it has none).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        query_value(&self.query, name)
+    }
+
+    /// `partNumber`, when it is a number (fault rules match on it).
+    pub fn part_number(&self) -> Option<u32> {
+        self.param("partNumber").and_then(|v| v.parse().ok())
+    }
+
+    pub fn upload_id(&self) -> Option<&str> {
+        self.param("uploadId")
+    }
+}
+
+fn invalid_object_name(message: &str) -> OssError {
+    OssError::new(StatusCode::BAD_REQUEST, code::INVALID_OBJECT_NAME, message)
+}
+
+/// OSS's key rules (§1); an empty key is a bucket-level request, not an error.
+fn check_key(key: &str) -> Result<(), OssError> {
+    if key.len() > MAX_KEY_BYTES {
+        return Err(invalid_object_name(
+            "The object name is longer than 1023 bytes.",
+        ));
+    }
+    if key.starts_with('/') || key.starts_with('\\') || key.contains(['\r', '\n']) {
+        return Err(invalid_object_name(
+            "The object name must not start with / or \\ or contain CR/LF.",
+        ));
+    }
+    Ok(())
+}
+
+/// Splits and percent-decodes a query string.
+fn decode_query(raw: &str) -> Result<Query, OssError> {
+    // Form-style '+' means space in query strings (py-v2 builds URLs with urlencode).
+    let decode = |s: &str| {
+        percent_decode_str(&s.replace('+', " "))
+            .decode_utf8()
+            .map(|c| c.into_owned())
+            .map_err(|_| OssError::invalid_argument("query string is not valid UTF-8"))
+    };
+    let mut query = Vec::new();
+    for pair in raw.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = match pair.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (pair, None),
+        };
+        let value = match value {
+            Some(v) if !v.is_empty() => Some(decode(v)?),
+            // `uploads=` and `uploads` sign alike: an empty value is no value.
+            _ => None,
+        };
+        query.push((decode(name)?, value));
+    }
+    Ok(query)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(method: Method, uri: &str, host: &str) -> Result<Route, OssError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, host.parse().unwrap());
+        Route::resolve(
+            &["demo".to_string()],
+            &method,
+            &uri.parse().unwrap(),
+            &headers,
+        )
+    }
+
+    #[test]
+    fn path_style_and_virtual_hosted_name_the_same_object() {
+        let path = route(
+            Method::PUT,
+            "/demo/a%20b/c?partNumber=2&uploadId=U",
+            "127.0.0.1:9000",
+        )
+        .unwrap();
+        let host = route(
+            Method::PUT,
+            "/a%20b/c?partNumber=2&uploadId=U",
+            "demo.localhost:9000",
+        )
+        .unwrap();
+        for r in [&path, &host] {
+            assert_eq!(r.operation, Operation::UploadPart);
+            assert_eq!(
+                (r.bucket.as_deref(), r.key.as_str()),
+                (Some("demo"), "a b/c")
+            );
+            assert_eq!((r.part_number(), r.upload_id()), (Some(2), Some("U")));
+        }
+        assert!(!path.virtual_host && host.virtual_host);
+        // A host whose first label is no bucket is path-style.
+        let other = route(Method::GET, "/demo/k", "oss.localhost").unwrap();
+        assert_eq!(
+            (other.bucket.as_deref(), other.operation),
+            (Some("demo"), Operation::GetObject)
+        );
+    }
+
+    #[test]
+    fn method_and_query_name_the_operation() {
+        let cases = [
+            (Method::GET, "/", Operation::ListBuckets),
+            (Method::GET, "/demo", Operation::ListObjects),
+            (
+                Method::GET,
+                "/demo/?uploads",
+                Operation::ListMultipartUploads,
+            ),
+            (Method::PUT, "/demo/?acl", Operation::BucketOperation),
+            (
+                Method::POST,
+                "/demo/k?uploads=",
+                Operation::InitiateMultipartUpload,
+            ),
+            (
+                Method::POST,
+                "/demo/k?uploadId=U",
+                Operation::CompleteMultipartUpload,
+            ),
+            (Method::PUT, "/demo/k", Operation::PutObject),
+            (Method::GET, "/demo/k?uploadId=U", Operation::ListParts),
+            (Method::HEAD, "/demo/k", Operation::HeadObject),
+            (
+                Method::DELETE,
+                "/demo/k?uploadId=U",
+                Operation::AbortMultipartUpload,
+            ),
+            (Method::DELETE, "/demo/k", Operation::DeleteObject),
+            (Method::PATCH, "/demo/k", Operation::Unsupported),
+        ];
+        for (method, uri, op) in cases {
+            assert_eq!(route(method, uri, "h").unwrap().operation, op, "{uri}");
+        }
+        // An empty value is no value, and '+' is a space.
+        let r = route(Method::GET, "/demo/?uploads=&prefix=a+b%2B", "h").unwrap();
+        assert_eq!(
+            r.query,
+            vec![
+                ("uploads".to_string(), None),
+                ("prefix".to_string(), Some("a b+".to_string()))
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_breaking_oss_rules_are_invalid_object_names() {
+        let long = format!("/demo/{}", "k".repeat(1024));
+        for uri in [
+            "/demo//k",
+            "/demo/%5Ck",
+            "/demo/a%0Ab",
+            "/demo/%FF",
+            long.as_str(),
+        ] {
+            let err = route(Method::PUT, uri, "h").err().unwrap();
+            assert_eq!(err.code(), code::INVALID_OBJECT_NAME, "{uri}");
+        }
+        assert!(route(Method::PUT, &format!("/demo/{}", "k".repeat(1023)), "h").is_ok());
+    }
+}
