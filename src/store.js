@@ -1,4 +1,4 @@
-// The checkpoint store's IndexedDB calls (src/store.rs binds them), one promise per operation.
+// The checkpoint store's IndexedDB calls (src/store/mod.rs binds them), one promise per operation.
 // Plain IndexedDB in JS is a fraction of the size of an IndexedDB wrapper compiled into the
 // .wasm, and each read-write runs inside one transaction without returning to Rust in between,
 // so the transaction can never auto-commit half-way.
@@ -6,9 +6,9 @@
 // Layout (unchanged since the earlier rexie-based store, so existing checkpoints still load):
 // database `name`, version 1, object store "checkpoints" with out-of-line string keys (the
 // checkpoint id); each record is a plain object whose "checkpoint" field holds the checkpoint: an
-// object (written by serde-wasm-bindgen), or the JSON text of one in records v0.1 wrote. Other
+// object (written by src/store/write.rs), or the JSON text of one in records v0.1 wrote. Other
 // fields of a record (a widget may keep a FileSystemFileHandle there) are kept on writes.
-// This module does not judge checkpoints: src/store.rs decodes what it returns, and deletes
+// This module does not judge checkpoints: src/store/mod.rs decodes what it returns, and deletes
 // what does not decode.
 // Every rejection is a string, "<DOMException name>: <message>", for the warning or error text.
 

@@ -390,6 +390,8 @@ async fn damaged_records_are_replaced_and_the_upload_resumes() {
         "a truncated record",
         "a record of another version",
         "v0.1 text cut short",
+        "a number where text belongs",
+        "a fractional number",
     ]
     .into_iter()
     .enumerate()
@@ -481,6 +483,14 @@ async fn damaged(what: &str, key: &str, file: &File) -> JsValue {
             record(&object)
         }
         "v0.1 text cut short" => record(&json[..json.len() / 2].into()),
+        "a number where text belongs" => {
+            set(&object, "upload_id", 7);
+            record(&object)
+        }
+        "a fractional number" => {
+            set(&object, "part_size", 102_400.5);
+            record(&object)
+        }
         _ => unreachable!("{what}"),
     }
 }
@@ -499,11 +509,23 @@ async fn checkpoint_stored_as_v0_1_json_text_resumes() {
     let file = make_file(500 * KIB, 120, "old.bin");
     upload_then_pause(&opts, &file, &key, 2).await;
     let id = checkpoint_id(&key, &file).await;
+    let dump = dump_store(&db).await;
     assert!(
-        dump_store(&db)
-            .await
-            .contains(r#""checkpoint":{"version":1,"#),
+        dump.contains(r#""checkpoint":{"version":1,"#),
         "this version stores an object"
+    );
+    // The object written is the serde model exactly as serde-wasm-bindgen, an independent
+    // reader and writer, reads and writes it (the shape and field order of v0.1's JSON text).
+    let records: js_sys::Array = js(&dump).unchecked_into();
+    let stored = get(&js_sys::Array::from(&records.get(0)).get(1), "checkpoint");
+    let read: Checkpoint = serde_wasm_bindgen::from_value(stored.clone()).expect("read");
+    read.validate().expect("intact");
+    let written = read
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .expect("serialize");
+    assert_eq!(
+        js_sys::JSON::stringify(&stored).expect("stringify"),
+        js_sys::JSON::stringify(&written).expect("stringify")
     );
     store_as_text(&db, &id).await;
     assert!(

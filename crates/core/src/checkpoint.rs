@@ -7,8 +7,8 @@
 //! type appears in it, and headers that carry credentials are refused.
 //!
 //! One definition: the serde derives below are the record's only shape, whatever stores it (the
-//! browser keeps it in IndexedDB as a structured-clone object through serde-wasm-bindgen; the
-//! tests use serde_json). [`Checkpoint::decode`] reads it back from any serde format and refuses
+//! browser keeps it in IndexedDB as a structured-clone object, through the glue's own serde
+//! reader and writer of JS values, `src/store/`; the tests use serde_json and serde-wasm-bindgen). [`Checkpoint::decode`] reads it back from any serde format and refuses
 //! anything that is not ours, of this version, undamaged and consistent. The integrity checksum
 //! does not depend on that storage form: it is a SHA-256 over one canonical binary encoding of
 //! the fields, written by one function ([`Checkpoint::seal`]), so the JSON text that v0.1 stored
@@ -109,9 +109,10 @@ pub struct PartHint {
 
 /// A versioned, integrity-protected resume record.
 ///
-/// Unknown fields are refused where the format lists an object's fields (serde_json);
-/// serde-wasm-bindgen reads only the named properties of an object, so in the browser an extra
-/// property is never seen, which is harmless: the integrity covers every field the record has.
+/// Unknown fields are refused where the format lists an object's fields (serde_json); the
+/// browser's reader (`src/store/read.rs`) reads only the named properties of an object, so there
+/// an extra property is never seen, which is harmless: the integrity covers every field the
+/// record has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Checkpoint {

@@ -1,7 +1,7 @@
 //! The checkpoint store: IndexedDB (through store.js) in the database the `checkpointStore` option
 //! names, or memory when it is `null` or IndexedDB cannot be opened (private modes, blocked
 //! storage). A record holds the checkpoint (never a secret) under its id as a structured-clone
-//! object, written and read by serde-wasm-bindgen from the core's serde model (no JSON in
+//! object, written and read from the core's serde model by `write.rs` and `read.rs` (no JSON in
 //! between); other fields of a record (such as a `FileSystemFileHandle` the widget keeps with it)
 //! are preserved on writes.
 //!
@@ -18,6 +18,9 @@ use oss_resumable_core::vecmap::VecMap;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+mod read;
+mod write;
 
 // The IndexedDB work itself is in store.js: it is far smaller there than any wrapper compiled
 // into the .wasm, and each read-write transaction runs without coming back to Rust. Every
@@ -178,7 +181,7 @@ impl Store {
 /// `null`), so it has exactly the shape of the JSON text v0.1 stored.
 fn encode(checkpoint: &Checkpoint) -> Result<JsValue, String> {
     checkpoint
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .serialize(write::Writer)
         .map_err(|e| format!("the checkpoint cannot be stored: {e}"))
 }
 
@@ -192,7 +195,7 @@ fn decode(stored: JsValue) -> Result<Checkpoint, CheckpointError> {
             .map_err(|_| CheckpointError::Json("JSON.parse refused it".to_string()))?,
         None => stored,
     };
-    Checkpoint::decode(|| serde_wasm_bindgen::Deserializer::from(stored.clone()))
+    Checkpoint::decode(|| read::Stored(stored.clone()))
 }
 
 /// Logs a warning to the console once per page.
