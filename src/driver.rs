@@ -378,7 +378,7 @@ pub async fn run<M: Machine>(mut machine: M, run: Run) -> Result<M::Output, Stop
 }
 
 async fn save_checkpoint(store: &Store, checkpoint: &Checkpoint) {
-    if let Err(e) = store.put(&checkpoint.id(), &checkpoint.to_json()).await {
+    if let Err(e) = store.put(checkpoint).await {
         warn_once(&format!(
             "oss-resumable: cannot save the checkpoint ({e}); this upload will not resume after a reload"
         ));

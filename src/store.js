@@ -1,12 +1,15 @@
-// The checkpoint store's IndexedDB calls (src/store.rs binds them), one promise per operation.
+// The checkpoint store's IndexedDB calls (src/store/mod.rs binds them), one promise per operation.
 // Plain IndexedDB in JS is a fraction of the size of an IndexedDB wrapper compiled into the
 // .wasm, and each read-write runs inside one transaction without returning to Rust in between,
 // so the transaction can never auto-commit half-way.
 //
-// Layout (unchanged from the earlier rexie-based store, so existing checkpoints still load):
+// Layout (unchanged since the earlier rexie-based store, so existing checkpoints still load):
 // database `name`, version 1, object store "checkpoints" with out-of-line string keys (the
-// checkpoint id); each record is an object whose "checkpoint" field holds the checkpoint JSON.
-// Other fields of a record (a widget may keep a FileSystemFileHandle there) are kept on writes.
+// checkpoint id); each record is a plain object whose "checkpoint" field holds the checkpoint: an
+// object (written by src/store/write.rs), or the JSON text of one in records v0.1 wrote. Other
+// fields of a record (a widget may keep a FileSystemFileHandle there) are kept on writes.
+// This module does not judge checkpoints: src/store/mod.rs decodes what it returns, and deletes
+// what does not decode.
 // Every rejection is a string, "<DOMException name>: <message>", for the warning or error text.
 
 const STORE = "checkpoints";
@@ -52,28 +55,34 @@ function run(db, mode, work) {
   });
 }
 
-/** The "checkpoint" string of a record, or undefined. */
-const checkpointOf = (record) =>
-  record !== null && typeof record === "object" && typeof record[FIELD] === "string"
-    ? record[FIELD]
-    : undefined;
+/**
+ * True for a record as this store writes it: a plain object. Bytes, arrays, strings and other
+ * objects are not, and must be replaced whole: a field set on an ArrayBuffer or a Blob is not
+ * part of its structured clone, so it would be lost on `put`, and the damage kept for ever.
+ */
+const isRecord = (value) =>
+  value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype;
 
-/** The checkpoint JSON stored under `id`, or undefined. */
+/** The "checkpoint" field of a stored value, `null` when it has none (damaged or foreign). */
+const checkpointOf = (value) => (isRecord(value) ? value[FIELD] ?? null : null);
+
+/** The checkpoint stored under `id`: undefined when nothing is, null when what is has none. */
 export function getCheckpoint(db, id) {
   return run(db, "readonly", (store, out) => {
     const req = store.get(id);
-    req.onsuccess = () => (out.value = checkpointOf(req.result));
+    req.onsuccess = () => {
+      if (req.result !== undefined) out.value = checkpointOf(req.result);
+    };
   });
 }
 
-/** Stores `json` under `id`, keeping any other field of an existing record. */
-export function putCheckpoint(db, id, json) {
+/** Stores `checkpoint` under `id`, keeping the other fields of an existing record. */
+export function putCheckpoint(db, id, checkpoint) {
   return run(db, "readwrite", (store) => {
     const req = store.get(id);
     req.onsuccess = () => {
-      const existing = req.result;
-      const record = existing !== null && typeof existing === "object" ? existing : {};
-      record[FIELD] = json;
+      const record = isRecord(req.result) ? req.result : {};
+      record[FIELD] = checkpoint;
       store.put(record, id);
     };
   });
@@ -83,7 +92,7 @@ export function deleteCheckpoint(db, id) {
   return run(db, "readwrite", (store) => store.delete(id));
 }
 
-/** Every `[id, checkpoint JSON]` of the store, in key order. */
+/** Every `[id, checkpoint or null]` of the store with a string key, in key order. */
 export function allCheckpoints(db) {
   return run(db, "readonly", (store, out) => {
     const keys = store.getAllKeys();
@@ -92,8 +101,7 @@ export function allCheckpoints(db) {
     values.onsuccess = () => {
       out.value = [];
       keys.result.forEach((id, i) => {
-        const json = checkpointOf(values.result[i]);
-        if (typeof id === "string" && json !== undefined) out.value.push([id, json]);
+        if (typeof id === "string") out.value.push([id, checkpointOf(values.result[i])]);
       });
     };
   });

@@ -5,10 +5,14 @@
 
 mod support;
 
+use js_sys::{Object, Reflect};
+use oss_resumable::core::checkpoint::{Checkpoint, ObjectOptions, CHECKPOINT_MAGIC};
 use oss_resumable::observe::hash_worker_jobs;
+use serde::Serialize;
 use support::*;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
+use web_sys::File;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -375,6 +379,180 @@ async fn damaged_checkpoint_means_a_fresh_start() {
     );
 }
 
+/// A value under an upload's checkpoint id that is not what the store wrote is deleted, said once
+/// on the console, and replaced by the new upload's record: that upload is then listed by
+/// `pending()` and resumes like any other, instead of starting over every time.
+#[wasm_bindgen_test]
+async fn damaged_records_are_replaced_and_the_upload_resumes() {
+    let sts = Sts::default();
+    for (n, what) in [
+        "raw bytes",
+        "a truncated record",
+        "a record of another version",
+        "v0.1 text cut short",
+        "a number where text belongs",
+        "a fractional number",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let db = unique("db");
+        let opts = options(
+            &sts.provider(3600).into(),
+            &db,
+            r#"{"partSize": 102400, "parallel": 1}"#,
+        );
+        let key = unique("heal/obj");
+        let file = make_file(500 * KIB, 110 + n as u32, "heal.bin");
+        let id = checkpoint_id(&key, &file).await;
+        put_record(&db, &id, &damaged(what, &key, &file).await).await;
+
+        let warnings = Warnings::capture();
+        let up = upload_then_pause(&opts, &file, &key, 2).await;
+        let warned = warnings.stop();
+        let about_it = warned.iter().filter(|w| w.contains(&id)).count();
+        assert_eq!(about_it, 1, "{what}: said once: {warned:?}");
+        sts.assert_absent(&warned.join("\n"), "the console");
+
+        let listed = pending(&up).await;
+        assert_eq!(listed.length(), 1, "{what}: listed by pending()");
+        assert_eq!(get_str(&listed.get(0), "id"), id);
+        // Replaced by the store's own record, not kept beside it.
+        let dump = dump_store(&db).await;
+        let records: js_sys::Array = js(&dump).unchecked_into();
+        assert_eq!(records.length(), 1, "{what}: {dump}");
+        let record = js_sys::Array::from(&records.get(0)).get(1);
+        assert_eq!(
+            get_str(&get(&record, "checkpoint"), "magic"),
+            CHECKPOINT_MAGIC,
+            "{what}: {dump}"
+        );
+
+        let result = upload(&uploader(&opts).expect("u"), &file, &key, None)
+            .await
+            .expect("resume");
+        assert!(get(&result, "resumed").is_truthy(), "{what}: resumed");
+        let reused = get_f64(&result, "partsReused");
+        assert!(reused >= 2.0, "{what}: partsReused = {reused}");
+        assert_server_has(&key, &file).await;
+        let log = requests_for(&key).await;
+        assert_eq!(
+            count(&log, "InitiateMultipartUpload"),
+            1,
+            "{what}: one upload after the damaged record: {log:?}"
+        );
+        assert_eq!(pending(&up).await.length(), 0);
+    }
+}
+
+/// A value that the store did not write as it is, under the checkpoint id of an upload of `file`
+/// to `key`: built from a real record of that upload (with an upload id never issued).
+async fn damaged(what: &str, key: &str, file: &File) -> JsValue {
+    let checkpoint = Checkpoint::new(
+        checkpoint_endpoint(),
+        BUCKET,
+        key,
+        "upload-id-never-issued",
+        100 * KIB,
+        file_identity(file).await,
+        ObjectOptions::default(),
+        1_700_000_000_000,
+    )
+    .expect("checkpoint");
+    let object = checkpoint
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .expect("serialize");
+    let json = String::from(js_sys::JSON::stringify(&object).expect("stringify"));
+    let record = |checkpoint: &JsValue| -> JsValue {
+        let record: JsValue = Object::new().into();
+        set(&record, "checkpoint", checkpoint.clone());
+        record
+    };
+    match what {
+        "raw bytes" => js_sys::Uint8Array::from(json.as_bytes()).into(),
+        "a truncated record" => {
+            for field in ["created_at_ms", "updated_at_ms", "integrity"] {
+                Reflect::delete_property(object.unchecked_ref::<Object>(), &field.into())
+                    .expect("delete");
+            }
+            record(&object)
+        }
+        "a record of another version" => {
+            set(&object, "version", 2);
+            set(&object, "parts", Object::new());
+            record(&object)
+        }
+        "v0.1 text cut short" => record(&json[..json.len() / 2].into()),
+        "a number where text belongs" => {
+            set(&object, "upload_id", 7);
+            record(&object)
+        }
+        "a fractional number" => {
+            set(&object, "part_size", 102_400.5);
+            record(&object)
+        }
+        _ => unreachable!("{what}"),
+    }
+}
+
+/// A checkpoint stored as JSON text, as v0.1 wrote it, resumes as it is.
+#[wasm_bindgen_test]
+async fn checkpoint_stored_as_v0_1_json_text_resumes() {
+    let sts = Sts::default();
+    let db = unique("db");
+    let opts = options(
+        &sts.provider(3600).into(),
+        &db,
+        r#"{"partSize": 102400, "parallel": 1}"#,
+    );
+    let key = unique("v0.1/obj");
+    let file = make_file(500 * KIB, 120, "old.bin");
+    upload_then_pause(&opts, &file, &key, 2).await;
+    let id = checkpoint_id(&key, &file).await;
+    let dump = dump_store(&db).await;
+    assert!(
+        dump.contains(r#""checkpoint":{"version":1,"#),
+        "this version stores an object"
+    );
+    // The object written is the serde model exactly as serde-wasm-bindgen, an independent
+    // reader and writer, reads and writes it (the shape and field order of v0.1's JSON text).
+    let records: js_sys::Array = js(&dump).unchecked_into();
+    let stored = get(&js_sys::Array::from(&records.get(0)).get(1), "checkpoint");
+    let read: Checkpoint = serde_wasm_bindgen::from_value(stored.clone()).expect("read");
+    read.validate().expect("intact");
+    let written = read
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .expect("serialize");
+    assert_eq!(
+        js_sys::JSON::stringify(&stored).expect("stringify"),
+        js_sys::JSON::stringify(&written).expect("stringify")
+    );
+    store_as_text(&db, &id).await;
+    assert!(
+        dump_store(&db)
+            .await
+            .contains(r#""checkpoint":"{\"version\":1,"#),
+        "now stored as text"
+    );
+
+    let warnings = Warnings::capture();
+    let result = upload(&uploader(&opts).expect("u"), &file, &key, None)
+        .await
+        .expect("resume");
+    let warned = warnings.stop();
+    assert!(
+        warned.iter().all(|w| !w.contains(&id)),
+        "a v0.1 record is no damage: {warned:?}"
+    );
+    assert!(get(&result, "resumed").is_truthy());
+    assert!(get_f64(&result, "partsReused") >= 2.0);
+    assert_server_has(&key, &file).await;
+    assert_eq!(
+        count(&requests_for(&key).await, "InitiateMultipartUpload"),
+        1
+    );
+}
+
 /// The file changed between attempts (same name, size and lastModified; bytes in an uploaded
 /// part differ): never a mixed object.
 #[wasm_bindgen_test]
@@ -491,6 +669,17 @@ async fn discard_aborts_the_upload_and_forgets_it() {
     let listed = pending(&up).await;
     assert_eq!(listed.length(), 1);
     let id = get_str(&listed.get(0), "id");
+
+    // An id with nothing stored under it: a no-op that resolves, like a DELETE of something
+    // gone; no credentials asked for, nothing sent, the real checkpoint untouched.
+    let calls = sts.calls.get();
+    let unknown = discard(&up, "cp-00000000000000000000000000000000")
+        .await
+        .expect("an unknown id resolves");
+    assert!(unknown.is_undefined());
+    assert_eq!(sts.calls.get(), calls, "nothing was signed");
+    assert_eq!(pending(&up).await.length(), 1);
+
     discard(&up, &id).await.expect("discard");
     assert_eq!(pending(&up).await.length(), 0);
     let log = requests_for(&key).await;
@@ -499,6 +688,15 @@ async fn discard_aborts_the_upload_and_forgets_it() {
         .find(|l| l.operation == "AbortMultipartUpload")
         .expect("an Abort was sent");
     assert_eq!(abort.status, 204);
+
+    // The same id again: nothing is left to discard, so it resolves and sends nothing.
+    let again = discard(&up, &id).await.expect("a discarded id resolves");
+    assert!(again.is_undefined());
+    assert_eq!(
+        count(&requests_for(&key).await, "AbortMultipartUpload"),
+        1,
+        "one Abort only"
+    );
 }
 
 /// Bad options and keys are refused with InvalidArgument before anything is sent.

@@ -90,7 +90,9 @@ impl Uploader {
         future_to_promise(async move { inner.pending().await }).unchecked_into()
     }
 
-    /// Aborts the multipart upload on the server and deletes its checkpoint.
+    /// Aborts the multipart upload on the server and deletes its checkpoint. An id with no
+    /// checkpoint stored under it (already discarded, completed, never there) is a no-op that
+    /// resolves, as a DELETE of something gone does.
     pub fn discard(&self, id: String) -> VoidPromise {
         let inner = self.inner.clone();
         future_to_promise(async move { inner.discard(id).await }).unchecked_into()
@@ -175,20 +177,11 @@ impl Inner {
             )));
         };
 
-        // The machine decides whether a record may be resumed (intact, for this target and file)
-        // and asks for its deletion when not; only a record that cannot be read at all (or fails
-        // its integrity check) never reaches it.
+        // The store hands out only records that decode (a damaged one it deleted, and said so);
+        // the machine decides whether a decoded record may be resumed (for this target and file)
+        // and asks for its deletion when not.
         let checkpoint = match store.get(&id).await {
-            Ok(Some(json)) => {
-                match Checkpoint::from_json(&json) {
-                    Ok(cp) => Some(cp),
-                    Err(_) => {
-                        warn_once("oss-resumable: a damaged checkpoint was discarded; the upload starts over");
-                        let _ = store.delete(&id).await;
-                        None
-                    }
-                }
-            }
+            Ok(Some(cp)) => Some(cp),
             Ok(None) => None,
             Err(e) => {
                 warn_once(&format!("oss-resumable: cannot read checkpoints ({e})"));
@@ -229,22 +222,13 @@ impl Inner {
 
     async fn pending(&self) -> Result<JsValue, JsValue> {
         let store = self.store().await;
-        let records = store.all().await.map_err(|e| {
+        // Records that do not decode (they can never be resumed) are deleted by the store.
+        let mut checkpoints = store.all().await.map_err(|e| {
             to_js_error(&OssError::client(
                 ClientCode::CheckpointInvalid,
                 format!("cannot read checkpoints: {e}"),
             ))
         })?;
-        let mut checkpoints: Vec<Checkpoint> = Vec::new();
-        for (id, json) in records {
-            match Checkpoint::from_json(&json) {
-                Ok(cp) => checkpoints.push(cp),
-                Err(_) => {
-                    // A record that fails its integrity check can never be resumed.
-                    let _ = store.delete(&id).await;
-                }
-            }
-        }
         oss_resumable_core::sort::sort_by_key(&mut checkpoints, |cp| {
             std::cmp::Reverse(cp.updated_at_ms)
         });
@@ -257,14 +241,16 @@ impl Inner {
 
     async fn discard(&self, id: String) -> Result<JsValue, JsValue> {
         let store = self.store().await;
-        let json = store.get(&id).await.map_err(|e| {
+        let checkpoint = store.get(&id).await.map_err(|e| {
             to_js_error(&OssError::client(
                 ClientCode::CheckpointInvalid,
                 format!("cannot read checkpoints: {e}"),
             ))
         })?;
-        let Some(json) = json else {
-            return Ok(JsValue::UNDEFINED); // Nothing stored under that id: nothing to discard.
+        // Nothing stored under that id (or only a damaged value, which the store deleted):
+        // nothing to discard, as a DELETE of something gone succeeds.
+        let Some(cp) = checkpoint else {
+            return Ok(JsValue::UNDEFINED);
         };
         let Some(_lock) = lock::try_acquire(&lock_name(&id)).await else {
             return Err(to_js_error(&OssError::client(
@@ -272,19 +258,7 @@ impl Inner {
                 "this upload is running (here or in another tab); pause it before discarding it",
             )));
         };
-        match Checkpoint::from_json(&json) {
-            Ok(cp) => self.abort_remote(&cp, store).await,
-            Err(_) => {
-                // A record failing its integrity check names no upload we can trust: forget it.
-                store.delete(&id).await.map_err(|e| {
-                    to_js_error(&OssError::client(
-                        ClientCode::CheckpointInvalid,
-                        format!("cannot delete the checkpoint: {e}"),
-                    ))
-                })?;
-                Ok(JsValue::UNDEFINED)
-            }
-        }
+        self.abort_remote(&cp, store).await
     }
 
     /// AbortMultipartUpload of a checkpoint's upload, then the checkpoint's deletion: the core's

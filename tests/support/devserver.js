@@ -67,20 +67,56 @@ export async function dumpStore(dbName) {
   }
 }
 
-/** Rewrites the checkpoint JSON of record `id` with `edit(json) -> json`. */
-export async function editCheckpoint(dbName, id, edit) {
+/** Runs `work(store)` in one read-write transaction of the checkpoint store of `dbName`. */
+async function readWrite(dbName, work) {
   const db = await openDb(dbName);
   try {
     const tx = db.transaction("checkpoints", "readwrite");
-    const store = tx.objectStore("checkpoints");
-    const record = await new Promise((r, j) => { const q = store.get(id); q.onsuccess = () => r(q.result); q.onerror = () => j(q.error); });
-    if (!record) throw new Error(`no checkpoint ${id}`);
-    record.checkpoint = edit(record.checkpoint);
-    store.put(record, id);
-    await new Promise((r, j) => { tx.oncomplete = r; tx.onerror = () => j(tx.error); });
+    const done = new Promise((r, j) => { tx.oncomplete = r; tx.onerror = () => j(tx.error); tx.onabort = () => j(tx.error); });
+    await work(tx.objectStore("checkpoints"));
+    await done;
   } finally {
     db.close();
   }
+}
+
+function read(store, id) {
+  return new Promise((r, j) => { const q = store.get(id); q.onsuccess = () => r(q.result); q.onerror = () => j(q.error); });
+}
+
+/** Rewrites the checkpoint of record `id` through its JSON text: `edit(json) -> json`. */
+export async function editCheckpoint(dbName, id, edit) {
+  await readWrite(dbName, async (store) => {
+    const record = await read(store, id);
+    if (!record) throw new Error(`no checkpoint ${id}`);
+    record.checkpoint = JSON.parse(edit(JSON.stringify(record.checkpoint)));
+    store.put(record, id);
+  });
+}
+
+/** Turns the checkpoint of record `id` into JSON text, the form v0.1 stored. */
+export async function storeAsText(dbName, id) {
+  await readWrite(dbName, async (store) => {
+    const record = await read(store, id);
+    if (!record) throw new Error(`no checkpoint ${id}`);
+    record.checkpoint = JSON.stringify(record.checkpoint);
+    store.put(record, id);
+  });
+}
+
+/** Stores `value` as the whole record under `id`, as damage or another program might. */
+export async function putRecord(dbName, id, value) {
+  await readWrite(dbName, (store) => store.put(value, id));
+}
+
+/** Collects what is passed to console.warn until `stop()`, which restores it and returns them. */
+export function captureWarnings() {
+  const original = console.warn;
+  const seen = [];
+  console.warn = (...args) => {
+    seen.push(args.map(String).join(" "));
+  };
+  return { stop: () => { console.warn = original; return seen; } };
 }
 
 export async function crc64OfServerObject(url, bucket, key) {

@@ -7,7 +7,9 @@ use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use oss_resumable::api::Uploader;
+use oss_resumable::core::checkpoint::{sample_crc, sample_ranges, Checkpoint, FileIdentity};
 use oss_resumable::core::crc64::crc64;
+use oss_resumable::core::request::Endpoint;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -31,6 +33,12 @@ extern "C" {
     async fn dump_store_js(db: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = editCheckpoint, catch)]
     async fn edit_checkpoint_js(db: &str, id: &str, edit: &Function) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = storeAsText, catch)]
+    async fn store_as_text_js(db: &str, id: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = putRecord, catch)]
+    async fn put_record_js(db: &str, id: &str, value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = captureWarnings)]
+    fn capture_warnings_js() -> JsValue;
     #[wasm_bindgen(js_name = later)]
     fn later_js(ms: u32) -> Promise;
 }
@@ -167,11 +175,81 @@ pub async fn dump_store(db: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Rewrites the checkpoint stored under `id` through its JSON text.
 pub async fn edit_checkpoint(db: &str, id: &str, edit: impl Fn(String) -> String + 'static) {
     let f = Closure::<dyn Fn(String) -> String>::new(edit);
     edit_checkpoint_js(db, id, f.as_ref().unchecked_ref())
         .await
         .expect("edit checkpoint");
+}
+
+/// Stores the checkpoint under `id` as JSON text instead of an object, as v0.1 did.
+pub async fn store_as_text(db: &str, id: &str) {
+    store_as_text_js(db, id).await.expect("store as text");
+}
+
+/// Puts `value` in the checkpoint store under `id` as the whole record, bypassing the library.
+pub async fn put_record(db: &str, id: &str, value: &JsValue) {
+    put_record_js(db, id, value).await.expect("put record");
+}
+
+/// The identity `upload()` reads from `file` (name, size, lastModified, type, sampled CRC-64).
+pub async fn file_identity(file: &File) -> FileIdentity {
+    let buffer = JsFuture::from(file.array_buffer()).await.expect("read");
+    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+    let size = bytes.len() as u64;
+    let crcs: Vec<u64> = sample_ranges(size)
+        .iter()
+        .map(|&(start, end)| crc64(&bytes[start as usize..end as usize]))
+        .collect();
+    FileIdentity {
+        name: file.name(),
+        size,
+        last_modified_ms: file.last_modified() as i64,
+        mime_type: file.type_(),
+        sample_crc64: sample_crc(size, &crcs).expect("one CRC per range"),
+    }
+}
+
+/// The dev server's endpoint as checkpoints record it (`scheme://host:port`).
+pub fn checkpoint_endpoint() -> String {
+    let endpoint = Endpoint::parse(url(), true).expect("endpoint");
+    format!("{}://{}", endpoint.scheme(), endpoint.authority())
+}
+
+/// The id the checkpoint of an upload of `file` to `key` is stored under.
+pub async fn checkpoint_id(key: &str, file: &File) -> String {
+    Checkpoint::id_for(
+        &checkpoint_endpoint(),
+        BUCKET,
+        key,
+        &file_identity(file).await,
+    )
+}
+
+/// What the page passes to `console.warn` from now until [`Warnings::stop`].
+pub struct Warnings(JsValue);
+
+impl Warnings {
+    pub fn capture() -> Warnings {
+        Warnings(capture_warnings_js())
+    }
+
+    /// Restores `console.warn` and returns the messages it was given.
+    pub fn stop(&self) -> Vec<String> {
+        let stop: Function = get(&self.0, "stop").unchecked_into();
+        match stop.call0(&self.0).map(|seen| js_sys::Array::from(&seen)) {
+            Ok(seen) => seen.iter().filter_map(|m| m.as_string()).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+impl Drop for Warnings {
+    /// A test that fails while capturing leaves `console.warn` as it found it.
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
 }
 
 /// A unique name for keys and databases, so tests never see each other's state.

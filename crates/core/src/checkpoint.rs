@@ -1,20 +1,22 @@
 //! The resume checkpoint (docs/protocol.md §9.6; docs/architecture.md): a versioned record of one
-//! multipart upload, stored by the browser in IndexedDB as JSON, protected by an integrity
-//! checksum like the native SDKs' checkpoint MD5 (§9.2–§9.4).
+//! multipart upload, protected by an integrity checksum like the native SDKs' checkpoint MD5
+//! (§9.2–§9.4).
 //!
 //! It is a hint, never the truth: on resume the upload machine asks the server (ListParts) and
 //! trusts a part only if number, size, ETag and CRC-64 agree. It holds no secret: no credential
 //! type appears in it, and headers that carry credentials are refused.
 //!
-//! `serde_json` is not a dependency of the core, so [`Checkpoint::to_json`] and
-//! [`Checkpoint::from_json`] use a small strict JSON reader/writer for this one schema (its
-//! output is byte-identical to `serde_json::to_string` of the serde derive, which the tests
-//! check). The serde derives stay for callers that store the record by other means; they must
-//! call [`Checkpoint::validate`] after deserializing.
+//! One definition: the serde derives below are the record's only shape, whatever stores it (the
+//! browser keeps it in IndexedDB as a structured-clone object, through the glue's own serde
+//! reader and writer of JS values, `src/store/`; the tests use serde_json and serde-wasm-bindgen). [`Checkpoint::decode`] reads it back from any serde format and refuses
+//! anything that is not ours, of this version, undamaged and consistent. The integrity checksum
+//! does not depend on that storage form: it is a SHA-256 over one canonical binary encoding of
+//! the fields, written by one function ([`Checkpoint::seal`]), so the JSON text that v0.1 stored
+//! and the object stored now carry the same checksum.
 
 use crate::vecmap::VecMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::prim::hex;
@@ -28,8 +30,6 @@ pub const CHECKPOINT_VERSION: u32 = 1;
 pub const CHECKPOINT_MAGIC: &str = "oss-resumable-checkpoint-8F3A61D2";
 /// Bytes sampled at the start, middle and end of the file for [`FileIdentity::sample_crc64`].
 pub const SAMPLE_LEN: u64 = 64 * 1024;
-/// Largest JSON accepted: 10,000 parts at about 130 bytes each, with room for long keys/meta.
-pub const MAX_JSON_LEN: usize = 4 << 20;
 
 /// Header names that would carry a credential; never stored in a checkpoint.
 const SECRET_HEADERS: [&str; 4] = [
@@ -42,10 +42,9 @@ const SECRET_HEADERS: [&str; 4] = [
 /// Why a stored checkpoint is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CheckpointError {
+    /// A record stored as JSON text (as v0.1 did) that is not JSON.
     #[error("checkpoint is not valid JSON: {0}")]
     Json(String),
-    #[error("checkpoint is {0} bytes, larger than any this client writes")]
-    TooLarge(usize),
     #[error("record is not an oss-resumable checkpoint")]
     WrongMagic,
     #[error("checkpoint version {0} is not supported (this client writes version 1)")]
@@ -67,6 +66,7 @@ impl From<PlanError> for CheckpointError {
 /// What identifies the user's file, all from the `File` object (the browser has no paths):
 /// the native SDKs' size + mtime, plus the name, type and a CRC-64 of sampled bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FileIdentity {
     pub name: String,
     pub size: u64,
@@ -83,6 +83,7 @@ pub struct FileIdentity {
 /// Object options fixed by InitiateMultipartUpload (§4.1); a resume reuses them so the object
 /// does not change metadata halfway.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ObjectOptions {
     pub content_type: Option<String>,
     /// `x-oss-meta-*` without the prefix.
@@ -95,6 +96,7 @@ pub struct ObjectOptions {
 
 /// A part the client saw succeed; checked against ListParts on resume.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PartHint {
     pub part_number: u32,
     pub size: u64,
@@ -106,7 +108,13 @@ pub struct PartHint {
 }
 
 /// A versioned, integrity-protected resume record.
+///
+/// Unknown fields are refused where the format lists an object's fields (serde_json); the
+/// browser's reader (`src/store/read.rs`) reads only the named properties of an object, so there
+/// an extra property is never seen, which is harmless: the integrity covers every field the
+/// record has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Checkpoint {
     pub version: u32,
     pub magic: String,
@@ -195,7 +203,8 @@ impl Checkpoint {
         )?)
     }
 
-    /// Checks everything [`Self::from_json`] checks: magic, version, integrity, consistency.
+    /// Checks everything [`Self::decode`] checks after reading the fields: magic, version,
+    /// integrity, consistency.
     pub fn validate(&self) -> Result<(), CheckpointError> {
         if self.magic != CHECKPOINT_MAGIC {
             return Err(CheckpointError::WrongMagic);
@@ -233,21 +242,36 @@ impl Checkpoint {
         Ok(())
     }
 
-    /// Compact JSON, identical to `serde_json::to_string` of this record.
-    pub fn to_json(&self) -> String {
-        json::write_checkpoint(self)
-    }
-
-    /// Reads a stored record and refuses it unless it is ours, of a known version, undamaged
-    /// (integrity) and consistent (part size, parts within the plan).
-    pub fn from_json(text: &str) -> Result<Checkpoint, CheckpointError> {
-        if text.len() > MAX_JSON_LEN {
-            return Err(CheckpointError::TooLarge(text.len()));
+    /// Reads a stored record from any serde format and refuses it unless it is ours, of a known
+    /// version, undamaged (integrity) and consistent (part size, parts within the plan).
+    ///
+    /// `record` gives a deserializer over the stored value each time it is called. A value that
+    /// does not deserialize as a record is read once more for its magic and version only, so
+    /// that a foreign value (bytes, another tool's record) is [`CheckpointError::WrongMagic`]
+    /// and a record of another version [`CheckpointError::UnknownVersion`], whatever else they
+    /// hold.
+    pub fn decode<'de, D: Deserializer<'de>>(
+        record: impl Fn() -> D,
+    ) -> Result<Checkpoint, CheckpointError> {
+        match Checkpoint::deserialize(record()) {
+            Ok(cp) => {
+                cp.validate()?;
+                Ok(cp)
+            }
+            Err(error) => {
+                let Ok(header) = RecordHeader::deserialize(record()) else {
+                    // Not even a magic string and an integer version: not a record of ours.
+                    return Err(CheckpointError::WrongMagic);
+                };
+                if header.magic != CHECKPOINT_MAGIC {
+                    return Err(CheckpointError::WrongMagic);
+                }
+                if header.version != u64::from(CHECKPOINT_VERSION) {
+                    return Err(CheckpointError::UnknownVersion(header.version));
+                }
+                Err(CheckpointError::Inconsistent(error.to_string()))
+            }
         }
-        let value = json::parse(text).map_err(CheckpointError::Json)?;
-        let cp = json::read_checkpoint(value)?;
-        cp.validate()?;
-        Ok(cp)
     }
 
     /// True if this record is for this endpoint, bucket, key and the very same file.
@@ -275,6 +299,10 @@ impl Checkpoint {
         self.parts.iter().map(|p| p.size).sum()
     }
 
+    /// The one canonical encoding of a record: every field but `integrity`, in declaration
+    /// order, numbers as 8 bytes big-endian, strings length-prefixed, options and lists with a
+    /// tag or count first. A field added to [`Checkpoint`] must be added here too
+    /// (`every_field_is_covered_by_the_integrity` in the tests fails until it is).
     fn compute_integrity(&self) -> String {
         let mut c = Canonical::new(b"oss-resumable checkpoint integrity v1");
         c.u64(u64::from(self.version))
@@ -308,6 +336,13 @@ impl Checkpoint {
         c.u64(self.created_at_ms).u64(self.updated_at_ms);
         hex::encode(&c.finish())
     }
+}
+
+/// What every version of the record holds, read first when a record does not deserialize.
+#[derive(Deserialize)]
+struct RecordHeader {
+    magic: String,
+    version: u64,
 }
 
 fn check_part(plan: &MultipartPlan, part: &PartHint) -> Result<(), CheckpointError> {
@@ -395,7 +430,8 @@ pub fn sample_crc(file_size: u64, range_crcs: &[u64]) -> Option<u64> {
     )
 }
 
-/// u64 as a decimal JSON string: JavaScript numbers lose precision above 2^53.
+/// u64 as a decimal string: a JavaScript number (in a stored object or in JSON) loses precision
+/// above 2^53.
 mod u64_string {
     use serde::{Deserialize, Deserializer, Serializer};
 
@@ -406,488 +442,5 @@ mod u64_string {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         let s = String::deserialize(d)?;
         s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-/// Strict JSON for the checkpoint schema: no duplicate or unknown keys, integers only.
-mod json {
-    use super::{
-        Checkpoint, CheckpointError, FileIdentity, ObjectOptions, PartHint, CHECKPOINT_MAGIC,
-        CHECKPOINT_VERSION,
-    };
-    use crate::vecmap::VecMap;
-    use std::fmt::Write as _;
-
-    const MAX_DEPTH: usize = 8;
-
-    #[derive(Debug, PartialEq)]
-    pub enum Value {
-        Null,
-        Bool(bool),
-        Int(i128),
-        Str(String),
-        Arr(Vec<Value>),
-        Obj(Vec<(String, Value)>),
-    }
-
-    pub fn parse(text: &str) -> Result<Value, String> {
-        let mut p = Parser {
-            b: text.as_bytes(),
-            i: 0,
-        };
-        p.ws();
-        let v = p.value(0)?;
-        p.ws();
-        if p.i != p.b.len() {
-            return Err(format!("trailing data at byte {}", p.i));
-        }
-        Ok(v)
-    }
-
-    struct Parser<'a> {
-        b: &'a [u8],
-        i: usize,
-    }
-
-    impl Parser<'_> {
-        fn peek(&self) -> Option<u8> {
-            self.b.get(self.i).copied()
-        }
-        fn ws(&mut self) {
-            while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-                self.i += 1;
-            }
-        }
-        fn expect(&mut self, c: u8) -> Result<(), String> {
-            if self.peek() == Some(c) {
-                self.i += 1;
-                Ok(())
-            } else {
-                Err(format!("expected '{}' at byte {}", char::from(c), self.i))
-            }
-        }
-        fn literal(&mut self, word: &str, v: Value) -> Result<Value, String> {
-            if self.b[self.i..].starts_with(word.as_bytes()) {
-                self.i += word.len();
-                Ok(v)
-            } else {
-                Err(format!("bad literal at byte {}", self.i))
-            }
-        }
-        fn value(&mut self, depth: usize) -> Result<Value, String> {
-            if depth > MAX_DEPTH {
-                return Err("nested too deeply".into());
-            }
-            match self.peek() {
-                Some(b'{') => self.object(depth),
-                Some(b'[') => self.array(depth),
-                Some(b'"') => self.string().map(Value::Str),
-                Some(b't') => self.literal("true", Value::Bool(true)),
-                Some(b'f') => self.literal("false", Value::Bool(false)),
-                Some(b'n') => self.literal("null", Value::Null),
-                Some(b'-' | b'0'..=b'9') => self.number(),
-                Some(_) => Err(format!("unexpected byte at {}", self.i)),
-                None => Err("unexpected end".into()),
-            }
-        }
-        fn object(&mut self, depth: usize) -> Result<Value, String> {
-            self.expect(b'{')?;
-            let mut fields: Vec<(String, Value)> = Vec::new();
-            self.ws();
-            if self.peek() == Some(b'}') {
-                self.i += 1;
-                return Ok(Value::Obj(fields));
-            }
-            loop {
-                self.ws();
-                let key = self.string()?;
-                if fields.iter().any(|(k, _)| *k == key) {
-                    return Err(format!("duplicate key {key:?}"));
-                }
-                self.ws();
-                self.expect(b':')?;
-                self.ws();
-                let v = self.value(depth + 1)?;
-                fields.push((key, v));
-                self.ws();
-                match self.peek() {
-                    Some(b',') => self.i += 1,
-                    Some(b'}') => {
-                        self.i += 1;
-                        return Ok(Value::Obj(fields));
-                    }
-                    _ => return Err(format!("expected ',' or '}}' at byte {}", self.i)),
-                }
-            }
-        }
-        fn array(&mut self, depth: usize) -> Result<Value, String> {
-            self.expect(b'[')?;
-            let mut items = Vec::new();
-            self.ws();
-            if self.peek() == Some(b']') {
-                self.i += 1;
-                return Ok(Value::Arr(items));
-            }
-            loop {
-                self.ws();
-                items.push(self.value(depth + 1)?);
-                self.ws();
-                match self.peek() {
-                    Some(b',') => self.i += 1,
-                    Some(b']') => {
-                        self.i += 1;
-                        return Ok(Value::Arr(items));
-                    }
-                    _ => return Err(format!("expected ',' or ']' at byte {}", self.i)),
-                }
-            }
-        }
-        fn number(&mut self) -> Result<Value, String> {
-            let start = self.i;
-            if self.peek() == Some(b'-') {
-                self.i += 1;
-            }
-            match self.peek() {
-                Some(b'0') => self.i += 1,
-                Some(b'1'..=b'9') => {
-                    while matches!(self.peek(), Some(b'0'..=b'9')) {
-                        self.i += 1;
-                    }
-                }
-                _ => return Err(format!("bad number at byte {start}")),
-            }
-            if matches!(self.peek(), Some(b'.' | b'e' | b'E' | b'0'..=b'9')) {
-                return Err(format!("only plain integers are expected (byte {start})"));
-            }
-            let digits = std::str::from_utf8(&self.b[start..self.i]).map_err(|e| e.to_string())?;
-            if digits.len() > 21 {
-                return Err(format!("number too long at byte {start}"));
-            }
-            digits
-                .parse::<i128>()
-                .map(Value::Int)
-                .map_err(|e| e.to_string())
-        }
-        fn hex4(&mut self) -> Result<u32, String> {
-            let h = self
-                .b
-                .get(self.i..self.i + 4)
-                .ok_or_else(|| "truncated \\u escape".to_string())?;
-            let s = std::str::from_utf8(h).map_err(|e| e.to_string())?;
-            if !s.bytes().all(|c| c.is_ascii_hexdigit()) {
-                return Err("bad \\u escape".into());
-            }
-            self.i += 4;
-            u32::from_str_radix(s, 16).map_err(|e| e.to_string())
-        }
-        fn string(&mut self) -> Result<String, String> {
-            self.expect(b'"')?;
-            let mut out: Vec<u8> = Vec::new();
-            loop {
-                let c = self
-                    .peek()
-                    .ok_or_else(|| "unterminated string".to_string())?;
-                self.i += 1;
-                match c {
-                    b'"' => break,
-                    b'\\' => {
-                        let e = self
-                            .peek()
-                            .ok_or_else(|| "unterminated escape".to_string())?;
-                        self.i += 1;
-                        let ch = match e {
-                            b'"' => '"',
-                            b'\\' => '\\',
-                            b'/' => '/',
-                            b'b' => '\u{8}',
-                            b'f' => '\u{c}',
-                            b'n' => '\n',
-                            b'r' => '\r',
-                            b't' => '\t',
-                            b'u' => {
-                                let hi = self.hex4()?;
-                                let code = if (0xD800..0xDC00).contains(&hi) {
-                                    if !self.b[self.i..].starts_with(b"\\u") {
-                                        return Err("lone surrogate".into());
-                                    }
-                                    self.i += 2;
-                                    let lo = self.hex4()?;
-                                    if !(0xDC00..0xE000).contains(&lo) {
-                                        return Err("lone surrogate".into());
-                                    }
-                                    0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-                                } else {
-                                    hi
-                                };
-                                char::from_u32(code).ok_or_else(|| "bad \\u escape".to_string())?
-                            }
-                            _ => return Err(format!("bad escape at byte {}", self.i)),
-                        };
-                        let mut buf = [0u8; 4];
-                        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-                    }
-                    0x00..=0x1F => return Err("control character in string".into()),
-                    _ => out.push(c),
-                }
-            }
-            // The input is a &str and escapes produce whole chars, so this holds; checked anyway.
-            String::from_utf8(out).map_err(|e| e.to_string())
-        }
-    }
-
-    fn write_str(out: &mut String, s: &str) {
-        out.push('"');
-        for ch in s.chars() {
-            match ch {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\u{8}' => out.push_str("\\b"),
-                '\u{c}' => out.push_str("\\f"),
-                c if (c as u32) < 0x20 => {
-                    let _ = write!(out, "\\u{:04x}", c as u32);
-                }
-                c => out.push(c),
-            }
-        }
-        out.push('"');
-    }
-
-    fn write_map(out: &mut String, m: &VecMap<String, String>) {
-        out.push('{');
-        for (i, (k, v)) in m.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_str(out, k);
-            out.push(':');
-            write_str(out, v);
-        }
-        out.push('}');
-    }
-
-    /// Field order and encodings mirror the serde derive (checked against serde_json in tests).
-    pub fn write_checkpoint(cp: &Checkpoint) -> String {
-        let mut o = String::with_capacity(512 + cp.parts.len() * 128);
-        let _ = write!(o, "{{\"version\":{},\"magic\":", cp.version);
-        write_str(&mut o, &cp.magic);
-        o.push_str(",\"endpoint\":");
-        write_str(&mut o, &cp.endpoint);
-        o.push_str(",\"bucket\":");
-        write_str(&mut o, &cp.bucket);
-        o.push_str(",\"key\":");
-        write_str(&mut o, &cp.key);
-        o.push_str(",\"upload_id\":");
-        write_str(&mut o, &cp.upload_id);
-        let _ = write!(o, ",\"part_size\":{},\"file\":{{\"name\":", cp.part_size);
-        write_str(&mut o, &cp.file.name);
-        let _ = write!(
-            o,
-            ",\"size\":{},\"last_modified_ms\":{},\"mime_type\":",
-            cp.file.size, cp.file.last_modified_ms
-        );
-        write_str(&mut o, &cp.file.mime_type);
-        let _ = write!(
-            o,
-            ",\"sample_crc64\":\"{}\"}},\"object\":{{\"content_type\":",
-            cp.file.sample_crc64
-        );
-        match &cp.object.content_type {
-            Some(t) => write_str(&mut o, t),
-            None => o.push_str("null"),
-        }
-        o.push_str(",\"meta\":");
-        write_map(&mut o, &cp.object.meta);
-        o.push_str(",\"headers\":");
-        write_map(&mut o, &cp.object.headers);
-        let _ = write!(
-            o,
-            ",\"forbid_overwrite\":{}}},\"parts\":[",
-            cp.object.forbid_overwrite
-        );
-        for (i, p) in cp.parts.iter().enumerate() {
-            if i > 0 {
-                o.push(',');
-            }
-            let _ = write!(
-                o,
-                "{{\"part_number\":{},\"size\":{},\"etag\":",
-                p.part_number, p.size
-            );
-            write_str(&mut o, &p.etag);
-            let _ = write!(o, ",\"crc64\":\"{}\"}}", p.crc64);
-        }
-        let _ = write!(
-            o,
-            "],\"created_at_ms\":{},\"updated_at_ms\":{},\"integrity\":",
-            cp.created_at_ms, cp.updated_at_ms
-        );
-        write_str(&mut o, &cp.integrity);
-        o.push('}');
-        o
-    }
-
-    /// An object being taken apart field by field; leftover fields are an error.
-    struct Obj {
-        what: &'static str,
-        fields: Vec<(String, Value)>,
-    }
-
-    fn bad(what: &str, field: &str, expected: &str) -> CheckpointError {
-        CheckpointError::Inconsistent(format!("{what}.{field} must be {expected}"))
-    }
-
-    impl Obj {
-        fn new(v: Value, what: &'static str) -> Result<Self, CheckpointError> {
-            match v {
-                Value::Obj(fields) => Ok(Obj { what, fields }),
-                _ => Err(CheckpointError::Inconsistent(format!(
-                    "{what} must be an object"
-                ))),
-            }
-        }
-        fn take(&mut self, name: &str) -> Result<Value, CheckpointError> {
-            let i = self
-                .fields
-                .iter()
-                .position(|(k, _)| k == name)
-                .ok_or_else(|| {
-                    CheckpointError::Inconsistent(format!("{}.{name} is missing", self.what))
-                })?;
-            Ok(self.fields.remove(i).1)
-        }
-        fn string(&mut self, name: &str) -> Result<String, CheckpointError> {
-            match self.take(name)? {
-                Value::Str(s) => Ok(s),
-                _ => Err(bad(self.what, name, "a string")),
-            }
-        }
-        fn int<T: TryFrom<i128>>(&mut self, name: &str) -> Result<T, CheckpointError> {
-            match self.take(name)? {
-                Value::Int(i) => T::try_from(i).map_err(|_| bad(self.what, name, "in range")),
-                _ => Err(bad(self.what, name, "an integer")),
-            }
-        }
-        fn u64_str(&mut self, name: &str) -> Result<u64, CheckpointError> {
-            let s = self.string(name)?;
-            // Canonical decimal only, so one value has exactly one spelling.
-            if s.is_empty() || (s.len() > 1 && s.starts_with('0')) {
-                return Err(bad(self.what, name, "a decimal string"));
-            }
-            if !s.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(bad(self.what, name, "a decimal string"));
-            }
-            s.parse().map_err(|_| bad(self.what, name, "a decimal u64"))
-        }
-        fn boolean(&mut self, name: &str) -> Result<bool, CheckpointError> {
-            match self.take(name)? {
-                Value::Bool(b) => Ok(b),
-                _ => Err(bad(self.what, name, "a boolean")),
-            }
-        }
-        fn map(&mut self, name: &str) -> Result<VecMap<String, String>, CheckpointError> {
-            let Value::Obj(fields) = self.take(name)? else {
-                return Err(bad(self.what, name, "an object"));
-            };
-            let mut m = VecMap::new();
-            for (k, v) in fields {
-                match v {
-                    Value::Str(s) => m.insert(k, s),
-                    _ => return Err(bad(self.what, name, "an object of strings")),
-                };
-            }
-            Ok(m)
-        }
-        fn finish(self) -> Result<(), CheckpointError> {
-            match self.fields.first() {
-                None => Ok(()),
-                Some((k, _)) => Err(CheckpointError::Inconsistent(format!(
-                    "{}.{k} is not a known field",
-                    self.what
-                ))),
-            }
-        }
-    }
-
-    pub fn read_checkpoint(v: Value) -> Result<Checkpoint, CheckpointError> {
-        let mut o = Obj::new(v, "checkpoint").map_err(|_| CheckpointError::WrongMagic)?;
-        // Magic first: a foreign record is "not ours", whatever else it holds.
-        match o.take("magic") {
-            Ok(Value::Str(m)) if m == CHECKPOINT_MAGIC => {}
-            _ => return Err(CheckpointError::WrongMagic),
-        }
-        // Version next: a newer schema may have other fields.
-        let version = match o.take("version")? {
-            Value::Int(v) => v,
-            _ => return Err(bad("checkpoint", "version", "an integer")),
-        };
-        if version != i128::from(CHECKPOINT_VERSION) {
-            return Err(CheckpointError::UnknownVersion(
-                u64::try_from(version).unwrap_or(u64::MAX),
-            ));
-        }
-        let endpoint = o.string("endpoint")?;
-        let bucket = o.string("bucket")?;
-        let key = o.string("key")?;
-        let upload_id = o.string("upload_id")?;
-        let part_size = o.int("part_size")?;
-
-        let mut f = Obj::new(o.take("file")?, "file")?;
-        let file = FileIdentity {
-            name: f.string("name")?,
-            size: f.int("size")?,
-            last_modified_ms: f.int("last_modified_ms")?,
-            mime_type: f.string("mime_type")?,
-            sample_crc64: f.u64_str("sample_crc64")?,
-        };
-        f.finish()?;
-
-        let mut ob = Obj::new(o.take("object")?, "object")?;
-        let content_type = match ob.take("content_type")? {
-            Value::Null => None,
-            Value::Str(s) => Some(s),
-            _ => return Err(bad("object", "content_type", "a string or null")),
-        };
-        let object = ObjectOptions {
-            content_type,
-            meta: ob.map("meta")?,
-            headers: ob.map("headers")?,
-            forbid_overwrite: ob.boolean("forbid_overwrite")?,
-        };
-        ob.finish()?;
-
-        let Value::Arr(items) = o.take("parts")? else {
-            return Err(bad("checkpoint", "parts", "an array"));
-        };
-        let mut parts = Vec::with_capacity(items.len());
-        for item in items {
-            let mut p = Obj::new(item, "part")?;
-            parts.push(PartHint {
-                part_number: p.int("part_number")?,
-                size: p.int("size")?,
-                etag: p.string("etag")?,
-                crc64: p.u64_str("crc64")?,
-            });
-            p.finish()?;
-        }
-        let cp = Checkpoint {
-            version: CHECKPOINT_VERSION,
-            magic: CHECKPOINT_MAGIC.to_owned(),
-            endpoint,
-            bucket,
-            key,
-            upload_id,
-            part_size,
-            file,
-            object,
-            parts,
-            created_at_ms: o.int("created_at_ms")?,
-            updated_at_ms: o.int("updated_at_ms")?,
-            integrity: o.string("integrity")?,
-        };
-        o.finish()?;
-        Ok(cp)
     }
 }

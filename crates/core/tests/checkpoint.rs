@@ -1,5 +1,10 @@
-//! Checkpoint record: round trip, agreement with serde_json, every one-character damage
-//! detected, foreign/unknown/inconsistent records refused, no secret field, file sampling.
+//! Checkpoint record: round trip through serde formats, v0.1's JSON text still read, every field
+//! under the integrity, every one-character damage detected, foreign/unknown/inconsistent records
+//! refused, no secret field, file sampling.
+//!
+//! serde_json stands for the browser's store here: `serde_json::Value` is the same tree of named
+//! fields as the structured-clone object serde-wasm-bindgen writes, and v0.1's JSON text is read
+//! the way the browser reads it (parsed to that tree, then decoded).
 
 use oss_resumable_core::checkpoint::{
     sample_crc, sample_ranges, Checkpoint, CheckpointError, FileIdentity, ObjectOptions, PartHint,
@@ -12,6 +17,25 @@ use proptest::prelude::*;
 
 const ENDPOINT: &str = "https://oss-cn-hangzhou.aliyuncs.com";
 const MIB: u64 = 1 << 20;
+
+/// `sample()` as v0.1 stored it: JSON text written by its own JSON writer.
+const V0_1_SAMPLE: &str = r#"{"version":1,"magic":"oss-resumable-checkpoint-8F3A61D2","endpoint":"https://oss-cn-hangzhou.aliyuncs.com","bucket":"examplebucket","key":"dir/video.mp4","upload_id":"0004B9895DBBB6EC98E36FB3A9C8A1B2","part_size":8388608,"file":{"name":"holiday \"video\" 中文\n.mp4","size":20971643,"last_modified_ms":1717171717171,"mime_type":"video/mp4","sample_crc64":"18364758544493064720"},"object":{"content_type":"video/mp4","meta":{"owner":"ada\\lovelace","token-count":"3"},"headers":{"Cache-Control":"no-cache"},"forbid_overwrite":true},"parts":[{"part_number":1,"size":8388608,"etag":"\"3349DC700140D7F86A0784842780ABCD\"","crc64":"7"},{"part_number":2,"size":8388608,"etag":"\"8EFDA8BE206636A695359836FE0AEF01\"","crc64":"18446744073709551615"}],"created_at_ms":1000,"updated_at_ms":3000,"integrity":"b2230db8b6b1fa244899b907230923c2262dc1cbcd05aa6d4eefd3d06f91bc09"}"#;
+
+/// The record as a driver stores it (a tree of named fields).
+fn stored(cp: &Checkpoint) -> serde_json::Value {
+    serde_json::to_value(cp).expect("a checkpoint serializes")
+}
+
+fn decode(value: &serde_json::Value) -> Result<Checkpoint, CheckpointError> {
+    Checkpoint::decode(|| value)
+}
+
+/// A record stored as JSON text, as v0.1 did: parsed (the browser's `JSON.parse`), then decoded.
+fn decode_text(text: &str) -> Result<Checkpoint, CheckpointError> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| CheckpointError::Json(e.to_string()))?;
+    decode(&value)
+}
 
 fn file() -> FileIdentity {
     FileIdentity {
@@ -73,23 +97,121 @@ fn sample() -> Checkpoint {
 }
 
 #[test]
-fn round_trip_and_serde_json_agree() {
+fn round_trip_through_serde_formats() {
     let cp = sample();
-    let json = cp.to_json();
-    assert_eq!(Checkpoint::from_json(&json).unwrap(), cp);
-    // Byte-identical to the serde derive through serde_json, and readable by it.
-    assert_eq!(serde_json::to_string(&cp).unwrap(), json);
-    let via_serde: Checkpoint = serde_json::from_str(&json).unwrap();
-    assert_eq!(via_serde, cp);
-    via_serde.validate().unwrap();
-    // Pretty-printed JSON (whitespace) reads back the same.
-    let pretty = serde_json::to_string_pretty(&cp).unwrap();
-    assert_eq!(Checkpoint::from_json(&pretty).unwrap(), cp);
-    // Large u64s are strings, so JavaScript's JSON.parse keeps them exact.
-    assert!(
-        json.contains("\"crc64\":\"18446744073709551615\""),
-        "{json}"
+    assert_eq!(decode(&stored(&cp)).unwrap(), cp);
+    // As text too, compact or pretty-printed (whitespace).
+    assert_eq!(
+        decode_text(&serde_json::to_string(&cp).unwrap()).unwrap(),
+        cp
     );
+    assert_eq!(
+        decode_text(&serde_json::to_string_pretty(&cp).unwrap()).unwrap(),
+        cp
+    );
+    // Large u64s are strings, so a JS number (or JSON.parse) never rounds them.
+    assert_eq!(
+        stored(&cp)["parts"][1]["crc64"],
+        serde_json::json!("18446744073709551615")
+    );
+    assert_eq!(
+        stored(&cp)["file"]["sample_crc64"],
+        serde_json::json!(0xFEDC_BA98_7654_3210_u64.to_string())
+    );
+}
+
+#[test]
+fn v0_1_json_text_still_loads() {
+    // v0.1 kept JSON text in IndexedDB; the integrity does not depend on the storage form, so
+    // its records load as they are.
+    assert_eq!(decode_text(V0_1_SAMPLE).unwrap(), sample());
+    // And the record has the very shape v0.1 wrote: the text is the serde derive's JSON.
+    assert_eq!(serde_json::to_string(&sample()).unwrap(), V0_1_SAMPLE);
+}
+
+/// Every field the serde model has, at any depth, is covered by the integrity: changing any one
+/// of them (a string, a number, a decimal-string CRC, a boolean, an absent option, a map key) is
+/// refused, so a field added to the record but not to the canonical encoding cannot go unnoticed.
+#[test]
+fn every_field_is_covered_by_the_integrity() {
+    use serde_json::Value;
+
+    /// The JSON pointer of every leaf (string, number, boolean, null) under `v`.
+    fn leaves(v: &Value, path: String, out: &mut Vec<String>) {
+        match v {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    leaves(item, format!("{path}/{i}"), out);
+                }
+            }
+            Value::Object(fields) => {
+                for (k, field) in fields {
+                    leaves(field, format!("{path}/{k}"), out);
+                }
+            }
+            _ => out.push(path),
+        }
+    }
+
+    /// Another value of the same kind. Decimal strings stay valid decimals, so that the
+    /// integrity is what must catch them.
+    fn changed(v: &Value) -> Value {
+        match v {
+            Value::Null => Value::from("text/plain"),
+            Value::Bool(b) => Value::Bool(!b),
+            Value::Number(n) => Value::from(n.as_u64().expect("whole numbers") + 1),
+            Value::String(s) => match s.parse::<u64>() {
+                Ok(n) => Value::from(n.wrapping_sub(1).to_string()),
+                Err(_) => Value::from(format!("{s}x")),
+            },
+            _ => unreachable!("not a leaf"),
+        }
+    }
+
+    let mut bare = sample();
+    bare.object = ObjectOptions::default(); // no content type (null), empty maps
+    bare.seal();
+    for cp in [sample(), bare] {
+        let value = stored(&cp);
+        let mut paths = Vec::new();
+        leaves(&value, String::new(), &mut paths);
+        assert!(paths.len() >= 20, "{paths:?}");
+        for path in &paths {
+            let mut damaged = value.clone();
+            let slot = damaged.pointer_mut(path).expect("leaf");
+            *slot = changed(slot);
+            let expected = match path.as_str() {
+                "/magic" => CheckpointError::WrongMagic,
+                "/version" => CheckpointError::UnknownVersion(2),
+                _ => CheckpointError::IntegrityMismatch,
+            };
+            assert_eq!(decode(&damaged), Err(expected), "changed {path}");
+        }
+        // The keys of the user's maps are data too.
+        for map in ["/object/meta", "/object/headers"] {
+            let keys: Vec<String> = value
+                .pointer(map)
+                .and_then(Value::as_object)
+                .expect("map")
+                .keys()
+                .cloned()
+                .collect();
+            for key in keys {
+                let mut damaged = value.clone();
+                let fields = damaged
+                    .pointer_mut(map)
+                    .and_then(Value::as_object_mut)
+                    .expect("map");
+                let v = fields.remove(&key).expect("key");
+                fields.insert(format!("{key}x"), v);
+                assert_eq!(
+                    decode(&damaged),
+                    Err(CheckpointError::IntegrityMismatch),
+                    "renamed {map}/{key}"
+                );
+            }
+        }
+    }
 }
 
 #[test]
@@ -124,7 +246,7 @@ fn parts_are_sorted_replaced_and_counted() {
     assert_eq!(cp.bytes_done(), 20 * MIB + 123);
     cp.remove_part(2, 6_000);
     assert_eq!(cp.bytes_done(), 12 * MIB + 123);
-    assert_eq!(Checkpoint::from_json(&cp.to_json()).unwrap(), cp);
+    assert_eq!(decode(&stored(&cp)).unwrap(), cp);
 }
 
 #[test]
@@ -156,7 +278,7 @@ fn parts_outside_the_plan_are_refused() {
 #[test]
 fn every_one_character_change_is_rejected_or_harmless() {
     let cp = sample();
-    let json = cp.to_json();
+    let json = serde_json::to_string(&cp).unwrap();
     let chars: Vec<char> = json.chars().collect();
     let replacements = [
         '0', '1', '9', 'a', 'f', 'x', '"', '\\', '{', '}', ',', ':', ' ', '-', 'é',
@@ -175,7 +297,7 @@ fn every_one_character_change_is_rejected_or_harmless() {
             let mut damaged = chars.clone();
             damaged[i] = r;
             let damaged: String = damaged.into_iter().collect();
-            if let Ok(back) = Checkpoint::from_json(&damaged) {
+            if let Ok(back) = decode_text(&damaged) {
                 assert_eq!(back, cp, "accepted with different content: {damaged}");
             }
             checked += 1;
@@ -184,7 +306,7 @@ fn every_one_character_change_is_rejected_or_harmless() {
         let mut cut = chars.clone();
         cut.remove(i);
         let cut: String = cut.into_iter().collect();
-        if let Ok(back) = Checkpoint::from_json(&cut) {
+        if let Ok(back) = decode_text(&cut) {
             assert_eq!(back, cp, "accepted with different content: {cut}");
         }
     }
@@ -197,11 +319,11 @@ fn changed_fields_fail_integrity_until_resealed() {
     cp.key = "other.mp4".into();
     assert_eq!(cp.validate(), Err(CheckpointError::IntegrityMismatch));
     assert_eq!(
-        Checkpoint::from_json(&cp.to_json()),
+        decode(&stored(&cp)),
         Err(CheckpointError::IntegrityMismatch)
     );
     cp.seal();
-    assert!(Checkpoint::from_json(&cp.to_json()).is_ok());
+    assert!(decode(&stored(&cp)).is_ok());
 }
 
 #[test]
@@ -212,7 +334,7 @@ fn inconsistent_records_are_refused_even_when_sealed() {
     zero.part_size = 0;
     zero.seal();
     assert!(matches!(
-        Checkpoint::from_json(&zero.to_json()),
+        decode(&stored(&zero)),
         Err(CheckpointError::Inconsistent(_))
     ));
 
@@ -235,7 +357,7 @@ fn inconsistent_records_are_refused_even_when_sealed() {
     });
     beyond.seal();
     assert!(matches!(
-        Checkpoint::from_json(&beyond.to_json()),
+        decode(&stored(&beyond)),
         Err(CheckpointError::Inconsistent(_))
     ));
 
@@ -267,41 +389,58 @@ fn inconsistent_records_are_refused_even_when_sealed() {
 #[test]
 fn foreign_unknown_and_malformed_records_are_refused() {
     let cp = sample();
-    let json = cp.to_json();
+    let json = serde_json::to_string(&cp).unwrap();
 
     let other_magic = json.replace(CHECKPOINT_MAGIC, "92611BED-89E2-46B6-89E5-72F273D4B0A3");
-    assert_eq!(
-        Checkpoint::from_json(&other_magic),
-        Err(CheckpointError::WrongMagic)
-    );
-    // A tus-js-client URL storage record, an ali-oss checkpoint, a JSON array, a string.
+    assert_eq!(decode_text(&other_magic), Err(CheckpointError::WrongMagic));
+    // A tus-js-client URL storage record, an ali-oss checkpoint, a JSON array, a string, bytes.
     for foreign in [
         r#"{"size":123,"metadata":{"filename":"a"},"creationTime":"x","uploadUrl":"https://t"}"#,
         r#"{"name":"k","fileSize":5,"partSize":1,"uploadId":"u","doneParts":[]}"#,
         "[]",
         "\"checkpoint\"",
+        "[1,2,3,255]",
     ] {
         assert_eq!(
-            Checkpoint::from_json(foreign),
+            decode_text(foreign),
             Err(CheckpointError::WrongMagic),
             "{foreign}"
         );
     }
     let v2 = json.replace("\"version\":1,", "\"version\":2,");
+    assert_eq!(decode_text(&v2), Err(CheckpointError::UnknownVersion(2)));
+    // Another version with another shape is still told by its version, not by its fields.
+    let v2_other_shape = format!(
+        r#"{{"version":2,"magic":"{CHECKPOINT_MAGIC}","target":{{"key":"k"}},"parts":{{}}}}"#
+    );
     assert_eq!(
-        Checkpoint::from_json(&v2),
+        decode_text(&v2_other_shape),
         Err(CheckpointError::UnknownVersion(2))
     );
     let extra = json.replacen('{', "{\"extra\":1,", 1);
     assert!(matches!(
-        Checkpoint::from_json(&extra),
+        decode_text(&extra),
         Err(CheckpointError::Inconsistent(_))
     ));
-    let dup = json.replacen('{', "{\"key\":\"x\",", 1);
+    // A truncated record: its last fields are missing.
+    let mut truncated = stored(&cp);
+    for field in ["created_at_ms", "updated_at_ms", "integrity"] {
+        truncated.as_object_mut().unwrap().remove(field);
+    }
     assert!(matches!(
-        Checkpoint::from_json(&dup),
-        Err(CheckpointError::Json(_))
+        decode(&truncated),
+        Err(CheckpointError::Inconsistent(_))
     ));
+    // A duplicated key cannot survive into a stored object: JSON.parse (like serde_json's
+    // Value) keeps the last one. Last with a different value: the integrity refuses it; first:
+    // overridden by the real field, the record is unchanged.
+    let dup_last = format!("{},\"key\":\"x\"}}", &json[..json.len() - 1]);
+    assert_eq!(
+        decode_text(&dup_last),
+        Err(CheckpointError::IntegrityMismatch)
+    );
+    let dup_first = json.replacen('{', "{\"key\":\"x\",", 1);
+    assert_eq!(decode_text(&dup_first), Ok(cp.clone()));
     for bad in [
         "",
         "{",
@@ -310,19 +449,17 @@ fn foreign_unknown_and_malformed_records_are_refused() {
         &json[..json.len() - 1],
         &format!("{json} {json}"),
     ] {
-        assert!(Checkpoint::from_json(bad).is_err(), "{bad}");
+        assert!(decode_text(bad).is_err(), "{bad}");
     }
-    let huge = " ".repeat(5 << 20);
-    assert!(matches!(
-        Checkpoint::from_json(&huge),
-        Err(CheckpointError::TooLarge(_))
-    ));
+    assert_eq!(
+        decode(&serde_json::Value::Null),
+        Err(CheckpointError::WrongMagic)
+    );
 }
 
 #[test]
 fn no_secret_is_ever_stored() {
-    let json = sample().to_json();
-    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let value = stored(&sample());
     fn field_names(v: &serde_json::Value, user_map: bool, out: &mut Vec<String>) {
         match v {
             serde_json::Value::Object(m) => {
@@ -479,7 +616,7 @@ proptest! {
 
     #[test]
     fn arbitrary_text_never_panics(s in "\\PC{0,200}") {
-        let _ = Checkpoint::from_json(&s);
+        let _ = decode_text(&s);
     }
 
     #[test]
@@ -495,8 +632,7 @@ proptest! {
         o.meta.insert("k".into(), meta_v);
         let mut cp = Checkpoint::new(ENDPOINT, "b", key, "u", 8 * MIB, f, o, 5).unwrap();
         cp.record_part(PartHint { part_number: 3, size: 4 * MIB + 123, etag, crc64: 42 }, 6).unwrap();
-        let json = cp.to_json();
-        prop_assert_eq!(&serde_json::to_string(&cp).unwrap(), &json);
-        prop_assert_eq!(Checkpoint::from_json(&json).unwrap(), cp);
+        prop_assert_eq!(decode(&stored(&cp)).unwrap(), cp.clone());
+        prop_assert_eq!(decode_text(&serde_json::to_string(&cp).unwrap()).unwrap(), cp);
     }
 }
