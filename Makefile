@@ -7,7 +7,7 @@ SHELL := /bin/bash
 ENV := source target/setup.env &&
 WASM := --target wasm32-unknown-unknown
 
-.PHONY: all setup test lint test-core test-devserver test-browser package test-package www devserver e2e demo clean bench bench-smoke bench-build
+.PHONY: fuzz all setup test lint test-core test-devserver test-browser package test-package www devserver e2e demo clean bench bench-smoke bench-build
 
 all: test
 
@@ -25,9 +25,12 @@ lint: setup
 	$(ENV) cargo fmt --all -- --check
 	$(ENV) cargo clippy --workspace --all-targets -- -D warnings
 	$(ENV) cargo clippy -p oss-resumable $(WASM) --all-targets -- -D warnings
+	$(ENV) cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+	$(ENV) CARGO_TARGET_DIR=target cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 
 test-core: setup
 	$(ENV) cargo test -p oss-resumable-core
+	$(ENV) CARGO_TARGET_DIR=target cargo test --manifest-path fuzz/Cargo.toml
 
 test-devserver: setup
 	$(ENV) cargo test -p oss-devserver
@@ -79,5 +82,9 @@ bench: bench-build
 bench-smoke: bench-build
 	$(ENV) node bench/run.mjs --smoke >/dev/null
 
+## make fuzz: the fuzz targets of fuzz/ under libFuzzer (nightly + cargo-fuzz), FUZZ_SECONDS
+## each (default 120); their committed corpora run as plain tests in `make test-core`.
+fuzz: setup
+	$(ENV) scripts/fuzz.sh
 clean:
 	rm -rf target pkg www/dist node_modules

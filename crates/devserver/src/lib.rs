@@ -8,6 +8,7 @@ mod auth;
 mod dev;
 mod error;
 mod faults;
+pub mod fuzzing;
 mod ingest;
 mod oss;
 mod store;

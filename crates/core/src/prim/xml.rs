@@ -84,8 +84,14 @@ impl<'a> Element<'a> {
         &self.text
     }
 
-    /// Trims the whitespace around the text (OSS pretty-prints its bodies), except CDATA.
+    /// Trims the whitespace around the text of an element that has children: it is the
+    /// indentation of a pretty-printed body (OSS indents its bodies). A leaf's text is content,
+    /// kept as written: an object key may start or end with spaces, and OSS writes it plainly
+    /// (`<Key> a </Key>`), as the dev server does with the same writer.
     fn finish(&mut self) {
+        if self.children.is_empty() {
+            return;
+        }
         let t = &self.text;
         let mut start = t.len() - t.trim_start_matches(is_xml_space).len();
         let mut end = t.trim_end_matches(is_xml_space).len();

@@ -9,7 +9,7 @@ mod exchange;
 mod multipart;
 mod object;
 mod response;
-mod route;
+pub(crate) mod route;
 
 use std::sync::Arc;
 
