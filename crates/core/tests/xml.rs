@@ -808,3 +808,17 @@ fn a_byte_order_mark_and_an_empty_root_are_accepted() {
     let parsed: CompleteMultipartUpload = parse(&body).unwrap();
     assert!(parsed.parts.is_empty());
 }
+
+#[test]
+fn a_leaf_text_is_kept_as_written_and_indentation_is_not() {
+    // OSS writes an object key as it is, spaces included; the indentation around elements is
+    // not content. Found by the xml_responses fuzz target's round-trip oracle.
+    let body = "<ListMultipartUploadsResult>\n  <Bucket>b</Bucket>\n  <Upload>\n    <Key> a b </Key>\n    \
+                <UploadId>U</UploadId>\n    <Initiated>2026-01-01T00:00:00.000Z</Initiated>\n  </Upload>\n\
+                </ListMultipartUploadsResult>";
+    let r: ListMultipartUploadsResult = parse(body.as_bytes()).unwrap();
+    assert_eq!(r.uploads[0].key, " a b ");
+    assert_eq!(r.bucket, "b");
+    let again: ListMultipartUploadsResult = parse(to_xml(&r).as_bytes()).unwrap();
+    assert_eq!(again, r);
+}
