@@ -45,14 +45,20 @@ pub enum CheckpointError {
     /// A record stored as JSON text (as v0.1 did) that is not JSON.
     #[error("checkpoint is not valid JSON: {0}")]
     Json(String),
+    /// The value is not a record of this library (no or another magic string).
     #[error("record is not an oss-resumable checkpoint")]
     WrongMagic,
+    /// A record of another format version.
     #[error("checkpoint version {0} is not supported (this client writes version 1)")]
     UnknownVersion(u64),
+    /// The integrity hash does not match the fields: the record was changed or damaged.
     #[error("checkpoint integrity check failed: the record was modified or damaged")]
     IntegrityMismatch,
+    /// A field is missing, of the wrong type, or disagrees with the others (parts outside the
+    /// plan, a part size OSS refuses).
     #[error("checkpoint is inconsistent: {0}")]
     Inconsistent(String),
+    /// An object header that carries a credential, which is never stored.
     #[error("header {0:?} carries a credential and is never stored in a checkpoint")]
     SecretHeader(String),
 }
@@ -68,7 +74,9 @@ impl From<PlanError> for CheckpointError {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileIdentity {
+    /// `File.name`.
     pub name: String,
+    /// `File.size`, in bytes.
     pub size: u64,
     /// `File.lastModified` (unix ms; may be negative for odd files, hence signed).
     pub last_modified_ms: i64,
@@ -85,6 +93,7 @@ pub struct FileIdentity {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectOptions {
+    /// The object's Content-Type, as sent on Initiate.
     pub content_type: Option<String>,
     /// `x-oss-meta-*` without the prefix.
     pub meta: VecMap<String, String>,
@@ -98,7 +107,9 @@ pub struct ObjectOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartHint {
+    /// The part's number.
     pub part_number: u32,
+    /// Its length, in bytes.
     pub size: u64,
     /// As the UploadPart `ETag` header returned it, quotes included.
     pub etag: String,
@@ -116,18 +127,29 @@ pub struct PartHint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Checkpoint {
+    /// The format's version, [`CHECKPOINT_VERSION`].
     pub version: u32,
+    /// [`CHECKPOINT_MAGIC`]: marks a record of this library.
     pub magic: String,
+    /// The endpoint the upload was made through, as the app gave it.
     pub endpoint: String,
+    /// The bucket.
     pub bucket: String,
+    /// The object key.
     pub key: String,
+    /// The multipart upload's id.
     pub upload_id: String,
+    /// The size of every part but the last, in bytes.
     pub part_size: u64,
+    /// The file the upload is of.
     pub file: FileIdentity,
+    /// The options the upload was initiated with.
     pub object: ObjectOptions,
     /// Ascending by part number, one entry per number.
     pub parts: Vec<PartHint>,
+    /// When the upload was initiated, Unix ms.
     pub created_at_ms: u64,
+    /// When the record was last written, Unix ms.
     pub updated_at_ms: u64,
     /// Lowercase hex SHA-256 of the canonical encoding of every other field; see [`Self::seal`].
     pub integrity: String,
@@ -435,11 +457,11 @@ pub fn sample_crc(file_size: u64, range_crcs: &[u64]) -> Option<u64> {
 mod u64_string {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(v)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         let s = String::deserialize(d)?;
         s.parse().map_err(serde::de::Error::custom)
     }

@@ -11,7 +11,7 @@ use oss_resumable_core::vecmap::VecMap;
 /// body (§5.1): which part and line, what it means, ours vs the server's with invisible characters
 /// escaped. Signed headers are matched by name, so a header signed on one side only is named as
 /// such. Also works on two V4 canonical requests. The security token is never printed.
-pub fn explain_string_to_sign_mismatch(ours: &str, servers: &str) -> String {
+pub(crate) fn explain_string_to_sign_mismatch(ours: &str, servers: &str) -> String {
     if ours == servers {
         return "The string to sign is identical to the server's, so the request was canonicalised \
                 correctly and the secret is what differs: the AccessKeySecret does not belong to \
