@@ -161,5 +161,6 @@ pub fn parse_credentials(value: &JsValue) -> Result<Credentials, OssError> {
         access_key_secret,
         security_token,
         expiration_ms,
+        signer: false,
     })
 }

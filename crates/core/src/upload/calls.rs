@@ -1,7 +1,9 @@
-//! Requests and their retries: [`Calls`] signs every attempt, keeps the STS credentials (one fetch
-//! in flight, a proactive refresh before expiry, one more on a token error), keeps the clock offset
-//! OSS taught us, applies `retry::RequestRetry` with jittered backoff, and queues the actions for
-//! the driver. Both machines, [`super::Upload`] and [`super::Abort`], own one and decide only what
+//! Requests and their retries: [`Calls`] signs every attempt (here with the secret, or through
+//! the app's signer: `Action::Sign`, then the checked answer), keeps the STS credentials (one
+//! fetch in flight, a proactive refresh before expiry, one more on a token error), keeps the
+//! clock offset OSS taught us, applies `retry::RequestRetry` with jittered backoff and the app's
+//! `shouldRetry`, parks requests while the browser is offline instead of spending tries, and
+//! queues the actions for the driver. Both machines, [`super::Upload`] and [`super::Abort`], own one and decide only what
 //! an answer means to them. The second half builds the upload's own requests.
 
 use std::collections::VecDeque;
@@ -10,8 +12,8 @@ use super::{Action, Response, Stage, TransportError, Upload};
 use crate::error::{ClientCode, OssError};
 use crate::operation::Operation;
 use crate::request::{self, Request, RequestError};
-use crate::retry::{self, Decision, RequestRetry, RetryPolicy};
-use crate::sign::{self, Credentials, SignatureVersion};
+use crate::retry::{self, Decision, RequestRetry, RetryPolicy, ShouldRetry};
+use crate::sign::{self, Credentials, Prepared, SignatureVersion};
 use crate::vecmap::VecMap;
 use crate::xml;
 
@@ -32,6 +34,21 @@ enum CallState {
     InFlight {
         id: u64,
     },
+    /// Prepared and handed to the app's signer as `Action::Sign { id, .. }`.
+    Signing {
+        id: u64,
+    },
+    /// The browser is offline: waiting for the network, no try spent.
+    AwaitingNetwork,
+}
+
+/// A request the app's signer is signing: the call it belongs to and what `authorize` needs.
+#[derive(Debug)]
+struct Signing {
+    key: u64,
+    request: Request,
+    prepared: Prepared,
+    access_key_id: String,
 }
 
 /// One logical request and its retries; each attempt is signed anew and gets a new action id.
@@ -180,14 +197,22 @@ pub(super) struct Calls {
     clock_offset_ms: i64,
     jitter: Jitter,
     actions: VecDeque<Action>,
+    /// The app's `retry.shouldRetry`.
+    should_retry: Option<ShouldRetry>,
+    /// Requests out at the app's signer, by action id.
+    signing: VecMap<u64, Signing>,
+    /// Since when (driver clock) the browser has been offline.
+    offline_since: Option<i64>,
 }
 
 impl Calls {
-    /// Signs with V4 in `region` (or V1), retries per `policy`, jitter seeded with `jitter_seed`.
+    /// Signs with V4 in `region` (or V1), retries per `policy` and `should_retry`, jitter seeded
+    /// with `jitter_seed`.
     pub(super) fn new(
         region: &str,
         signature_version: SignatureVersion,
         policy: RetryPolicy,
+        should_retry: Option<ShouldRetry>,
         jitter_seed: u64,
     ) -> Calls {
         Calls {
@@ -202,6 +227,9 @@ impl Calls {
             clock_offset_ms: 0,
             jitter: Jitter(jitter_seed),
             actions: VecDeque::new(),
+            should_retry,
+            signing: VecMap::new(),
+            offline_since: None,
         }
     }
 
@@ -300,7 +328,11 @@ impl Calls {
     ) -> Result<(), OssError> {
         self.credentials.fetching = false;
         let creds = match result {
-            Ok(c) if !c.access_key_id.is_empty() && !c.access_key_secret.is_empty() => c,
+            Ok(c)
+                if !c.access_key_id.is_empty() && (c.signer || !c.access_key_secret.is_empty()) =>
+            {
+                c
+            }
             Ok(_) => {
                 return Err(OssError::client(
                     ClientCode::CredentialsError,
@@ -351,11 +383,55 @@ impl Calls {
                 .map(|server_ms| server_ms.saturating_sub(self.clock_offset_ms)),
             _ => None,
         };
-        backoffs.chain(refresh).min()
+        let offline = self.offline_deadline();
+        backoffs.chain(refresh).chain(offline).min()
+    }
+
+    /// When waiting for the network ends the machine (driver clock), while offline.
+    fn offline_deadline(&self) -> Option<i64> {
+        let wait = i64::try_from(self.policy.offline_wait_ms).unwrap_or(i64::MAX);
+        self.offline_since.map(|since| since.saturating_add(wait))
+    }
+
+    /// Whether the browser said it is offline (and has not said it is back).
+    pub(super) fn offline(&self) -> bool {
+        self.offline_since.is_some()
+    }
+
+    /// `navigator.onLine` changed (the `online` / `offline` events, or a failure seen while
+    /// `onLine` is false). Offline, no request is sent and transport failures spend no try; back
+    /// online, every request that waited is sent at once.
+    pub(super) fn set_online(&mut self, online: bool, now_ms: i64) {
+        match (online, self.offline_since) {
+            (false, None) => self.offline_since = Some(now_ms),
+            (true, Some(_)) => {
+                self.offline_since = None;
+                let waiting: Vec<u64> = self
+                    .table
+                    .iter()
+                    .filter(|(_, c)| c.state == CallState::AwaitingNetwork)
+                    .map(|(k, _)| *k)
+                    .collect();
+                for key in waiting {
+                    self.issue(key, now_ms);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Sends the calls whose backoff has ended, and starts a proactive refresh when it is due.
-    pub(super) fn on_timers(&mut self, now_ms: i64) {
+    /// An error when the browser has been offline for longer than `retry.offlineWaitMs`.
+    pub(super) fn on_timers(&mut self, now_ms: i64) -> Result<(), OssError> {
+        if self.offline_deadline().is_some_and(|end| end <= now_ms) {
+            return Err(OssError::client(
+                ClientCode::NetworkError,
+                format!(
+                    "the browser has been offline for {} s (retry.offlineWaitMs)",
+                    self.policy.offline_wait_ms / 1000
+                ),
+            ));
+        }
         let due: Vec<u64> = self
             .table
             .iter()
@@ -374,6 +450,7 @@ impl Calls {
                 self.ensure_credentials_fetch();
             }
         }
+        Ok(())
     }
 
     /// Signs a fresh attempt of the call and hands it to the driver, or parks it until usable
@@ -386,6 +463,10 @@ impl Calls {
         let Some(call) = self.table.get_mut(&key) else {
             return;
         };
+        if self.offline_since.is_some() {
+            call.state = CallState::AwaitingNetwork;
+            return;
+        }
         let creds = match (&self.credentials.current, usable) {
             (Some(c), true) => c,
             _ => {
@@ -395,7 +476,40 @@ impl Calls {
             }
         };
         let mut request = call.template.clone();
+        call.signed_with = generation;
+        self.next_id += 1;
         // Fresh x-oss-date and current credentials on every attempt: a signature binds both.
+        if creds.signer {
+            // The secret is on the app's server: hand it the StringToSign (no secret here).
+            let prepared = sign::prepare_request(
+                &mut request,
+                creds.security_token.as_deref(),
+                self.signature_version,
+                &self.region,
+                server_now,
+                &[],
+            );
+            call.state = CallState::Signing { id };
+            self.actions.push_back(Action::Sign {
+                id,
+                request: request.clone(),
+                string_to_sign: prepared.string_to_sign.clone(),
+                version: prepared.version,
+                date: prepared.date.clone(),
+                region: prepared.region.clone(),
+            });
+            let access_key_id = creds.access_key_id.clone();
+            self.signing.insert(
+                id,
+                Signing {
+                    key,
+                    request,
+                    prepared,
+                    access_key_id,
+                },
+            );
+            return;
+        }
         sign::sign_request(
             &mut request,
             creds,
@@ -404,10 +518,46 @@ impl Calls {
             server_now,
         );
         call.state = CallState::InFlight { id };
-        call.signed_with = generation;
-        self.next_id += 1;
         self.in_flight.insert(id, key);
         self.actions.push_back(Action::Send { id, request });
+    }
+
+    /// The app's signer answered `Action::Sign { id, .. }`: a signature of the right form makes
+    /// the request's `Authorization` and it is sent; a signer that failed or answered something
+    /// else is `SignerError`, for the machine to end with. Answers to withdrawn ids are ignored.
+    pub(super) fn on_signature(
+        &mut self,
+        id: u64,
+        result: Result<String, OssError>,
+    ) -> Result<(), OssError> {
+        let Some(Signing {
+            key,
+            mut request,
+            prepared,
+            access_key_id,
+        }) = self.signing.remove(&id)
+        else {
+            return Ok(());
+        };
+        let Some(call) = self.table.get_mut(&key) else {
+            return Ok(());
+        };
+        if call.state != (CallState::Signing { id }) {
+            return Ok(());
+        }
+        let signer_error = |detail: String| {
+            OssError::client(
+                ClientCode::SignerError,
+                format!("credentials.signer for {}: {detail}", call.name()),
+            )
+        };
+        let answer = result.map_err(|e| signer_error(format!("failed ({})", e.message)))?;
+        let signature = sign::check_signature(prepared.version, &answer).map_err(signer_error)?;
+        sign::authorize(&mut request, &access_key_id, &prepared, &signature);
+        call.state = CallState::InFlight { id };
+        self.in_flight.insert(id, key);
+        self.actions.push_back(Action::Send { id, request });
+        Ok(())
     }
 
     /// Upload progress of attempt `id`: bytes beyond what any earlier attempt reached reset the
@@ -457,13 +607,38 @@ impl Calls {
     pub(super) fn on_failure(
         &mut self,
         key: u64,
-        failure: &retry::Failure,
+        failure: &Failure,
         now_ms: i64,
     ) -> Option<Decision> {
         let random = self.jitter.next_f64();
         let generation = self.credentials.generation;
+        let offline = self.offline_since.is_some();
         let call = self.table.get_mut(&key)?;
-        let verdict = call.retry.on_failure(call.operation, failure, random);
+        if offline && matches!(failure.retry, retry::Failure::Transport { .. }) {
+            // No network at all: wait for it rather than spend a try (`retry.offlineWaitMs`).
+            call.state = CallState::AwaitingNetwork;
+            return None;
+        }
+        let attempt = call.retry.attempts();
+        let verdict = call
+            .retry
+            .on_failure(call.operation, &failure.retry, random);
+        let retrying = matches!(
+            verdict.decision,
+            Decision::Retry
+                | Decision::RefreshCredentialsThenRetry
+                | Decision::FixClockThenRetry { .. }
+        );
+        if retrying
+            && self
+                .should_retry
+                .as_ref()
+                .is_some_and(|hook| !(hook.0)(&failure.error, attempt))
+        {
+            // The app said no: the request ends with the error it would have retried.
+            self.table.remove(&key);
+            return Some(Decision::Fail);
+        }
         match verdict.decision {
             Decision::Retry => {
                 call.state = CallState::Backoff {
@@ -501,6 +676,11 @@ impl Calls {
     /// driver has not taken them yet, otherwise cancelled. UploadPart calls are forgotten (the
     /// part table decides what to send again); other calls stay.
     pub(super) fn withdraw(&mut self, hashes: Vec<u64>) {
+        // Out at the signer: its answer will find no entry and be ignored.
+        let signing: Vec<u64> = self.signing.keys().copied().collect();
+        self.actions
+            .retain(|a| !matches!(a, Action::Sign { id, .. } if signing.contains(id)));
+        self.signing.clear();
         let mut ids: Vec<u64> = self.in_flight.keys().copied().collect();
         ids.extend(hashes);
         crate::sort::sort_by_key(&mut ids, |&id| id);
