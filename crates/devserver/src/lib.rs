@@ -10,6 +10,7 @@ mod error;
 mod faults;
 mod ingest;
 mod oss;
+mod signer;
 mod store;
 mod xml_out;
 
@@ -153,6 +154,8 @@ pub(crate) struct Server {
     pub log: Mutex<std::collections::VecDeque<LogEntry>>,
     next_request: AtomicU64,
     request_prefix: u32,
+    /// UploadParts being handled (`/__dev/in-flight`).
+    pub in_flight: signer::InFlight,
 }
 
 /// Locks a mutex even if a panicking thread poisoned it (the state stays usable for a dev server).
@@ -278,9 +281,11 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
         log: Mutex::new(Default::default()),
         next_request: AtomicU64::new(1),
         request_prefix: u32::from_le_bytes(prefix),
+        in_flight: Default::default(),
         config: config.clone(),
     });
     let router = dev::routes()
+        .merge(signer::routes())
         .fallback(oss::handle)
         .layer(middleware::from_fn_with_state(server.clone(), cors))
         .with_state(server);
@@ -310,7 +315,7 @@ async fn accept_loop(
     loop {
         let stream = tokio::select! {
             r = listener.accept() => match r {
-                Ok((s, _)) => s,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     eprintln!("oss-devserver: accept: {e}");
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -319,6 +324,7 @@ async fn accept_loop(
             },
             _ = shutdown.changed() => return,
         };
+        let (stream, peer) = stream;
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let mut shutdown = shutdown.clone();
@@ -328,6 +334,7 @@ async fn accept_loop(
             let service =
                 hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
                     req.extensions_mut().insert(conn_kill.clone());
+                    req.extensions_mut().insert(signer::PeerAddr(peer));
                     let mut router = router.clone();
                     async move {
                         use tower_service::Service as _;

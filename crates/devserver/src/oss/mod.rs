@@ -41,6 +41,8 @@ pub async fn handle(State(server): State<Arc<Server>>, req: Request) -> Response
         Err(e) => return exchange.refuse(body, e).await,
     };
     exchange.addresses(&route);
+    // Counted until the answer is written (`/__dev/in-flight`).
+    let _part = (route.operation == Operation::UploadPart).then(|| server.in_flight.enter());
 
     let mut effects = Effects::fire(
         &mut lock(&server.faults),
