@@ -162,7 +162,10 @@ pub const DEFAULT_OFFLINE_WAIT_MS: u64 = 10 * 60 * 1000;
 /// the request with that error. A policy, not I/O: the machine stays deterministic for a
 /// deterministic hook.
 #[derive(Clone)]
-pub struct ShouldRetry(pub std::rc::Rc<dyn Fn(&crate::error::OssError, u32) -> bool>);
+pub struct ShouldRetry(pub std::rc::Rc<ShouldRetryFn>);
+
+/// The function behind [`ShouldRetry`]: `(error, attempt) -> retry?`.
+pub type ShouldRetryFn = dyn Fn(&crate::error::OssError, u32) -> bool;
 
 impl std::fmt::Debug for ShouldRetry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -7,11 +7,12 @@
 //! loopback callers are served: it signs anything for anyone who can reach it.
 //!
 //! `GET /__dev/in-flight` counts UploadParts being handled right now and the most at once since
-//! `POST /__dev/in-flight/reset`, to check a client's `maxPartsInFlight` at the server.
+//! `POST /__dev/in-flight/reset` (body `{"keyPrefix": "…"}` to count only those keys, so that
+//! parts a previous test left at the server do not count), to check a client's
+//! `maxPartsInFlight` at the server.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::{
     extract::{Request, State},
@@ -32,25 +33,41 @@ pub(crate) struct PeerAddr(pub SocketAddr);
 
 /// UploadParts in flight at the server, and the most seen at once.
 #[derive(Default)]
-pub(crate) struct InFlight {
-    now: AtomicU64,
-    peak: AtomicU64,
+pub(crate) struct InFlight(Mutex<Watch>);
+
+#[derive(Default)]
+struct Watch {
+    now: u64,
+    peak: u64,
+    /// Only UploadParts of keys starting with this are counted.
+    key_prefix: String,
+    /// Bumped by every reset: a part counted before it is not uncounted after it.
+    generation: u64,
 }
 
-/// Counts one UploadPart while it lives.
-pub(crate) struct PartGuard<'a>(&'a InFlight);
+/// Counts one UploadPart while it lives (when its key is watched).
+pub(crate) struct PartGuard<'a>(Option<(&'a InFlight, u64)>);
 
 impl InFlight {
-    pub fn enter(&self) -> PartGuard<'_> {
-        let n = self.now.fetch_add(1, Ordering::SeqCst) + 1;
-        self.peak.fetch_max(n, Ordering::SeqCst);
-        PartGuard(self)
+    pub fn enter(&self, key: &str) -> PartGuard<'_> {
+        let mut w = lock(&self.0);
+        if !key.starts_with(w.key_prefix.as_str()) {
+            return PartGuard(None);
+        }
+        w.now += 1;
+        w.peak = w.peak.max(w.now);
+        PartGuard(Some((self, w.generation)))
     }
 }
 
 impl Drop for PartGuard<'_> {
     fn drop(&mut self) {
-        self.0.now.fetch_sub(1, Ordering::SeqCst);
+        if let Some((counter, generation)) = self.0 {
+            let mut w = lock(&counter.0);
+            if w.generation == generation {
+                w.now = w.now.saturating_sub(1);
+            }
+        }
     }
 }
 
@@ -121,15 +138,34 @@ async fn sign_for_app(State(s): State<Arc<Server>>, req: Request) -> Response {
 }
 
 async fn in_flight(State(s): State<Arc<Server>>) -> Response {
-    Json(json!({
-        "uploadPart": s.in_flight.now.load(Ordering::SeqCst),
-        "peakUploadPart": s.in_flight.peak.load(Ordering::SeqCst),
-    }))
-    .into_response()
+    let w = lock(&s.in_flight.0);
+    Json(json!({ "uploadPart": w.now, "peakUploadPart": w.peak, "keyPrefix": w.key_prefix }))
+        .into_response()
 }
 
-async fn reset_in_flight(State(s): State<Arc<Server>>) -> Response {
-    let now = s.in_flight.now.load(Ordering::SeqCst);
-    s.in_flight.peak.store(now, Ordering::SeqCst);
-    Json(json!({ "ok": true, "uploadPart": now })).into_response()
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ResetRequest {
+    #[serde(default)]
+    key_prefix: String,
+}
+
+/// Starts counting afresh, for keys starting with `keyPrefix` (all keys without one). Parts
+/// already in flight are forgotten: their guards were taken under the old watch.
+async fn reset_in_flight(State(s): State<Arc<Server>>, body: axum::body::Bytes) -> Response {
+    let r: ResetRequest = if body.is_empty() {
+        ResetRequest::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(r) => r,
+            Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("reset: {e}")),
+        }
+    };
+    let mut w = lock(&s.in_flight.0);
+    *w = Watch {
+        key_prefix: r.key_prefix,
+        generation: w.generation + 1,
+        ..Watch::default()
+    };
+    Json(json!({ "ok": true })).into_response()
 }

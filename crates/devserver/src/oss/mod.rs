@@ -42,7 +42,8 @@ pub async fn handle(State(server): State<Arc<Server>>, req: Request) -> Response
     };
     exchange.addresses(&route);
     // Counted until the answer is written (`/__dev/in-flight`).
-    let _part = (route.operation == Operation::UploadPart).then(|| server.in_flight.enter());
+    let _part =
+        (route.operation == Operation::UploadPart).then(|| server.in_flight.enter(&route.key));
 
     let mut effects = Effects::fire(
         &mut lock(&server.faults),
