@@ -6,6 +6,8 @@
 //! queues the actions for the driver. Both machines, [`super::Upload`] and [`super::Abort`], own one and decide only what
 //! an answer means to them. The second half builds the upload's own requests.
 
+mod steer;
+
 use std::collections::VecDeque;
 
 use super::{Action, Response, Stage, TransportError, Upload};
@@ -13,7 +15,7 @@ use crate::error::{ClientCode, OssError};
 use crate::operation::Operation;
 use crate::request::{self, Request, RequestError};
 use crate::retry::{self, Decision, RequestRetry, RetryPolicy, ShouldRetry};
-use crate::sign::{self, Credentials, Prepared, SignatureVersion};
+use crate::sign::{self, Credentials, SignatureVersion};
 use crate::vecmap::VecMap;
 use crate::xml;
 
@@ -40,15 +42,6 @@ enum CallState {
     },
     /// The browser is offline: waiting for the network, no try spent.
     AwaitingNetwork,
-}
-
-/// A request the app's signer is signing: the call it belongs to and what `authorize` needs.
-#[derive(Debug)]
-struct Signing {
-    key: u64,
-    request: Request,
-    prepared: Prepared,
-    access_key_id: String,
 }
 
 /// One logical request and its retries; each attempt is signed anew and gets a new action id.
@@ -200,7 +193,7 @@ pub(super) struct Calls {
     /// The app's `retry.shouldRetry`.
     should_retry: Option<ShouldRetry>,
     /// Requests out at the app's signer, by action id.
-    signing: VecMap<u64, Signing>,
+    signing: VecMap<u64, steer::Signing>,
     /// Since when (driver clock) the browser has been offline.
     offline_since: Option<i64>,
 }
@@ -387,39 +380,6 @@ impl Calls {
         backoffs.chain(refresh).chain(offline).min()
     }
 
-    /// When waiting for the network ends the machine (driver clock), while offline.
-    fn offline_deadline(&self) -> Option<i64> {
-        let wait = i64::try_from(self.policy.offline_wait_ms).unwrap_or(i64::MAX);
-        self.offline_since.map(|since| since.saturating_add(wait))
-    }
-
-    /// Whether the browser said it is offline (and has not said it is back).
-    pub(super) fn offline(&self) -> bool {
-        self.offline_since.is_some()
-    }
-
-    /// `navigator.onLine` changed (the `online` / `offline` events, or a failure seen while
-    /// `onLine` is false). Offline, no request is sent and transport failures spend no try; back
-    /// online, every request that waited is sent at once.
-    pub(super) fn set_online(&mut self, online: bool, now_ms: i64) {
-        match (online, self.offline_since) {
-            (false, None) => self.offline_since = Some(now_ms),
-            (true, Some(_)) => {
-                self.offline_since = None;
-                let waiting: Vec<u64> = self
-                    .table
-                    .iter()
-                    .filter(|(_, c)| c.state == CallState::AwaitingNetwork)
-                    .map(|(k, _)| *k)
-                    .collect();
-                for key in waiting {
-                    self.issue(key, now_ms);
-                }
-            }
-            _ => {}
-        }
-    }
-
     /// Sends the calls whose backoff has ended, and starts a proactive refresh when it is due.
     /// An error when the browser has been offline for longer than `retry.offlineWaitMs`.
     pub(super) fn on_timers(&mut self, now_ms: i64) -> Result<(), OssError> {
@@ -475,41 +435,15 @@ impl Calls {
                 return;
             }
         };
-        let mut request = call.template.clone();
         call.signed_with = generation;
         self.next_id += 1;
         // Fresh x-oss-date and current credentials on every attempt: a signature binds both.
         if creds.signer {
-            // The secret is on the app's server: hand it the StringToSign (no secret here).
-            let prepared = sign::prepare_request(
-                &mut request,
-                creds.security_token.as_deref(),
-                self.signature_version,
-                &self.region,
-                server_now,
-                &[],
-            );
-            call.state = CallState::Signing { id };
-            self.actions.push_back(Action::Sign {
-                id,
-                request: request.clone(),
-                string_to_sign: prepared.string_to_sign.clone(),
-                version: prepared.version,
-                date: prepared.date.clone(),
-                region: prepared.region.clone(),
-            });
-            let access_key_id = creds.access_key_id.clone();
-            self.signing.insert(
-                id,
-                Signing {
-                    key,
-                    request,
-                    prepared,
-                    access_key_id,
-                },
-            );
-            return;
+            // The secret is on the app's server: hand it the StringToSign (`steer.rs`).
+            let request = call.template.clone();
+            return self.issue_to_signer(key, id, request, server_now);
         }
+        let mut request = call.template.clone();
         sign::sign_request(
             &mut request,
             creds,
@@ -520,44 +454,6 @@ impl Calls {
         call.state = CallState::InFlight { id };
         self.in_flight.insert(id, key);
         self.actions.push_back(Action::Send { id, request });
-    }
-
-    /// The app's signer answered `Action::Sign { id, .. }`: a signature of the right form makes
-    /// the request's `Authorization` and it is sent; a signer that failed or answered something
-    /// else is `SignerError`, for the machine to end with. Answers to withdrawn ids are ignored.
-    pub(super) fn on_signature(
-        &mut self,
-        id: u64,
-        result: Result<String, OssError>,
-    ) -> Result<(), OssError> {
-        let Some(Signing {
-            key,
-            mut request,
-            prepared,
-            access_key_id,
-        }) = self.signing.remove(&id)
-        else {
-            return Ok(());
-        };
-        let Some(call) = self.table.get_mut(&key) else {
-            return Ok(());
-        };
-        if call.state != (CallState::Signing { id }) {
-            return Ok(());
-        }
-        let signer_error = |detail: String| {
-            OssError::client(
-                ClientCode::SignerError,
-                format!("credentials.signer for {}: {detail}", call.name()),
-            )
-        };
-        let answer = result.map_err(|e| signer_error(format!("failed ({})", e.message)))?;
-        let signature = sign::check_signature(prepared.version, &answer).map_err(signer_error)?;
-        sign::authorize(&mut request, &access_key_id, &prepared, &signature);
-        call.state = CallState::InFlight { id };
-        self.in_flight.insert(id, key);
-        self.actions.push_back(Action::Send { id, request });
-        Ok(())
     }
 
     /// Upload progress of attempt `id`: bytes beyond what any earlier attempt reached reset the

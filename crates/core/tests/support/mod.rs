@@ -679,6 +679,9 @@ pub fn sign_with_secret(action: &Action) -> Result<String, OssError> {
     })
 }
 
+/// Steers the machine between rounds (see `Harness::hook`).
+pub type Hook = Box<dyn FnMut(&mut Harness)>;
+
 pub struct Harness {
     pub m: Upload,
     pub oss: FakeOss,
@@ -718,7 +721,7 @@ pub struct Harness {
     /// Every `Action::Sign` seen, in order.
     pub sign_requests: Vec<Action>,
     /// Called after every round of actions, to steer the machine (cancel, network, cap).
-    pub hook: Option<Box<dyn FnMut(&mut Harness)>>,
+    pub hook: Option<Hook>,
     /// Sends fail with `TransportError::Network` (the network is gone).
     pub network_down: bool,
     signs: Vec<(u64, Result<String, OssError>)>,
