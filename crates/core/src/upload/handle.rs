@@ -105,8 +105,11 @@ impl Upload {
     /// `maxPartsInFlight`, see [`super::PartShare`]); `parallel` still applies. Lowering it
     /// cancels nothing: parts in flight finish, and no new one starts above the cap.
     pub fn set_part_cap(&mut self, cap: Option<usize>, now_ms: i64) {
-        self.steer.part_cap = cap;
-        self.drive(now_ms);
+        // The driver passes the cap at every turn: only a change needs the schedule again.
+        if self.steer.part_cap != cap {
+            self.steer.part_cap = cap;
+            self.drive(now_ms);
+        }
     }
 
     /// UploadParts started and not yet answered for good (sending, backing off, or waiting for
