@@ -1,5 +1,6 @@
-//! Credentials from the page: a fixed `StsCredentials` object, or an async provider function
-//! (typically a call to the app's STS token broker). Calls to the provider are shared: while one
+//! Credentials from the page: a fixed `StsCredentials` object, an async provider function
+//! (typically a call to the app's STS token broker), or an access key id with a signer on the
+//! app's server (`{accessKeyId, securityToken?, signer}`: no secret in the page). Calls to the provider are shared: while one
 //! is in flight, every upload of the `Uploader` that needs credentials awaits that same promise.
 
 use std::cell::RefCell;
@@ -15,6 +16,12 @@ use crate::file::describe_js_error;
 
 pub enum CredentialSource {
     Fixed(Credentials),
+    /// `{accessKeyId, securityToken?, signer}`: the core prepares each request and the signer
+    /// (`req => Promise<signature>`) signs it.
+    Signer {
+        credentials: Credentials,
+        signer: Function,
+    },
     Provider {
         function: Function,
         /// The provider's promise while a call is in flight (single flight).
@@ -31,6 +38,12 @@ impl CredentialSource {
                 in_flight: RefCell::new(None),
             });
         }
+        if let Some(signer) = Reflect::get(value, &JsValue::from_str("signer"))
+            .ok()
+            .filter(|v| !v.is_undefined())
+        {
+            return signer_credentials(value, signer);
+        }
         if value.is_object() {
             return parse_credentials(value).map(CredentialSource::Fixed);
         }
@@ -44,6 +57,7 @@ impl CredentialSource {
     pub async fn get(&self) -> Result<Credentials, OssError> {
         match self {
             CredentialSource::Fixed(creds) => Ok(creds.clone()),
+            CredentialSource::Signer { credentials, .. } => Ok(credentials.clone()),
             CredentialSource::Provider {
                 function,
                 in_flight,
@@ -59,6 +73,14 @@ impl CredentialSource {
                 let value = answer.map_err(|e| provider_failed(&describe_js_error(&e)))?;
                 parse_credentials(&value)
             }
+        }
+    }
+
+    /// The app's signer, for credentials that have one.
+    pub fn signer(&self) -> Option<&Function> {
+        match self {
+            CredentialSource::Signer { signer, .. } => Some(signer),
+            _ => None,
         }
     }
 
@@ -116,6 +138,40 @@ thread_local! {
     static NOOP: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
 }
 
+/// `{accessKeyId, securityToken?, signer}`. A secret next to a signer is refused: the point of
+/// a signer is that the page holds none.
+fn signer_credentials(value: &JsValue, signer: JsValue) -> Result<CredentialSource, OssError> {
+    let invalid = |what: &str| OssError::client(ClientCode::InvalidArgument, what.to_owned());
+    let signer = signer.dyn_into::<Function>().map_err(|_| {
+        invalid("options.credentials.signer must be a function (req) => Promise<string>")
+    })?;
+    let text = |name: &str| {
+        Reflect::get(value, &JsValue::from_str(name))
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    };
+    let access_key_id = text("accessKeyId")
+        .and_then(|v| v.as_string())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| invalid("options.credentials.accessKeyId is required with a signer"))?;
+    let security_token = match text("securityToken") {
+        None => None,
+        Some(v) => Some(
+            v.as_string()
+                .ok_or_else(|| invalid("options.credentials.securityToken must be a string"))?,
+        ),
+    };
+    if text("accessKeySecret").is_some() {
+        return Err(invalid(
+            "options.credentials has both a signer and an accessKeySecret: with a signer the              secret stays on the app's server",
+        ));
+    }
+    Ok(CredentialSource::Signer {
+        credentials: Credentials::with_signer(access_key_id, security_token),
+        signer,
+    })
+}
+
 fn provider_failed(detail: &str) -> OssError {
     OssError::client(
         ClientCode::CredentialsError,
@@ -161,5 +217,6 @@ pub fn parse_credentials(value: &JsValue) -> Result<Credentials, OssError> {
         access_key_secret,
         security_token,
         expiration_ms,
+        signer: false,
     })
 }

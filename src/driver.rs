@@ -1,7 +1,9 @@
 //! Runs one machine of the core, an upload or the abort of one (`discard`): asks it for actions,
 //! performs them (XHR, hashing, credentials, checkpoint writes, timers) and feeds every result
 //! back, until the machine reports completion, failure or a pause. All I/O completions arrive in
-//! one mailbox, so the loop is a plain "wait for the next message" with no select.
+//! one mailbox, so the loop is a plain "wait for the next message" with no select. What the app
+//! steers while the run lives (cancel, a shared part limit, the network, the signer) arrives
+//! there too (`crate::steer`).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -28,6 +30,7 @@ use crate::credentials::CredentialSource;
 use crate::file::{Hasher, Source};
 use crate::http::{self, Exchange, Report};
 use crate::progress::progress_to_js;
+use crate::steer::{self, Control, PartLimit};
 use crate::store::{warn_once, Store};
 
 /// What the page gave this run.
@@ -42,6 +45,25 @@ pub struct Run {
     /// A checkpoint is stored under the machine's id already (the one passed to it). Until the
     /// machine deletes it, a save only updates that record.
     pub resumed_from_checkpoint: bool,
+    /// `onStart`, with what it is told besides the upload id.
+    pub on_start: Option<OnStart>,
+    /// `Uploader.cancel(id)`'s handle on this run.
+    pub control: Option<Control>,
+    /// The `Uploader`'s `maxPartsInFlight`, shared with its other uploads.
+    pub limit: Option<Rc<PartLimit>>,
+}
+
+/// `onStart({id, uploadId, key, resumed})`: the callback, the checkpoint id and the key.
+pub struct OnStart {
+    pub callback: Function,
+    pub id: String,
+    pub key: String,
+}
+
+/// Where a machine's events for the page go.
+pub struct Reporter<'a> {
+    pub on_progress: Option<&'a Function>,
+    pub on_start: Option<&'a OnStart>,
 }
 
 /// How a run ends when it does not complete.
@@ -64,10 +86,18 @@ pub trait Machine {
     fn handle_hash(&mut self, id: u64, result: Result<u64, OssError>, now_ms: i64);
     fn handle_progress(&mut self, id: u64, bytes_sent: u64, now_ms: i64);
     fn handle_response(&mut self, id: u64, result: Result<Response, TransportError>, now_ms: i64);
+    fn handle_signature(&mut self, id: u64, result: Result<String, OssError>, now_ms: i64);
+    fn set_online(&mut self, online: bool, now_ms: i64);
     fn pause(&mut self, now_ms: i64);
-    /// Reports progress as it comes; returns the end, once there is one.
-    fn poll_end(&mut self, on_progress: Option<&Function>)
-        -> Option<Result<Self::Output, Stopped>>;
+    /// `Uploader.cancel(id)`; nothing for a machine that cannot be cancelled.
+    fn cancel(&mut self, _now_ms: i64) {}
+    /// UploadParts in flight and wanted, for a shared `maxPartsInFlight`.
+    fn parts(&self) -> (usize, usize) {
+        (0, 0)
+    }
+    fn set_part_cap(&mut self, _cap: usize, _now_ms: i64) {}
+    /// Reports progress (and the start) as it comes; returns the end, once there is one.
+    fn poll_end(&mut self, reporter: &Reporter) -> Option<Result<Self::Output, Stopped>>;
 }
 
 impl Machine for Upload {
@@ -93,16 +123,31 @@ impl Machine for Upload {
     fn handle_response(&mut self, id: u64, result: Result<Response, TransportError>, now_ms: i64) {
         Upload::handle_response(self, id, result, now_ms);
     }
+    fn handle_signature(&mut self, id: u64, result: Result<String, OssError>, now_ms: i64) {
+        Upload::handle_signature(self, id, result, now_ms);
+    }
+    fn set_online(&mut self, online: bool, now_ms: i64) {
+        Upload::set_online(self, online, now_ms);
+    }
     fn pause(&mut self, now_ms: i64) {
         Upload::pause(self, now_ms);
     }
-    fn poll_end(
-        &mut self,
-        on_progress: Option<&Function>,
-    ) -> Option<Result<UploadResult, Stopped>> {
+    fn cancel(&mut self, now_ms: i64) {
+        Upload::cancel(self, now_ms);
+    }
+    fn parts(&self) -> (usize, usize) {
+        (self.parts_in_flight(), self.parts_wanted())
+    }
+    fn set_part_cap(&mut self, cap: usize, now_ms: i64) {
+        Upload::set_part_cap(self, Some(cap), now_ms);
+    }
+    fn poll_end(&mut self, reporter: &Reporter) -> Option<Result<UploadResult, Stopped>> {
         while let Some(event) = self.poll_event() {
             match event {
-                Event::Progress(p) => report_progress(on_progress, &p),
+                Event::Progress(p) => report_progress(reporter.on_progress, &p),
+                Event::Started { upload_id, resumed } => {
+                    report_start(reporter.on_start, &upload_id, resumed)
+                }
                 Event::PartDone { .. } => {}
                 Event::Completed(result) => return Some(Ok(result)),
                 Event::Failed(error) => return Some(Err(Stopped::Failed(error))),
@@ -134,7 +179,13 @@ impl Machine for Abort {
     fn handle_response(&mut self, id: u64, result: Result<Response, TransportError>, now_ms: i64) {
         Abort::handle_response(self, id, result, now_ms);
     }
-    fn poll_end(&mut self, _on_progress: Option<&Function>) -> Option<Result<(), Stopped>> {
+    fn handle_signature(&mut self, id: u64, result: Result<String, OssError>, _now_ms: i64) {
+        Abort::handle_signature(self, id, result);
+    }
+    fn set_online(&mut self, online: bool, now_ms: i64) {
+        Abort::set_online(self, online, now_ms);
+    }
+    fn poll_end(&mut self, _reporter: &Reporter) -> Option<Result<(), Stopped>> {
         self.poll_outcome().map(|r| r.map_err(Stopped::Failed))
     }
 }
@@ -148,8 +199,16 @@ const STALL_MS: i64 = 60_000;
 /// How often in-flight requests are checked for stalls.
 const WATCHDOG_EVERY_MS: i64 = 5_000;
 
-enum Message {
+pub(crate) enum Message {
     Watchdog,
+    /// `Uploader.cancel(id)`.
+    Cancel,
+    /// Slots of the shared part limit were given back: settle again.
+    Settle,
+    /// The `online` (true) or `offline` (false) event.
+    Online(bool),
+    /// The app's signer answered `Action::Sign { id, .. }`.
+    Signature(u64, Result<String, OssError>),
     Credentials(Result<Credentials, OssError>),
     Hash(u64, Result<u64, OssError>),
     Progress(u64, u64),
@@ -160,10 +219,10 @@ enum Message {
 
 /// A single-consumer queue whose `recv` future wakes when something is pushed.
 #[derive(Clone, Default)]
-struct Mailbox(Rc<RefCell<(VecDeque<Message>, Option<Waker>)>>);
+pub(crate) struct Mailbox(Rc<RefCell<(VecDeque<Message>, Option<Waker>)>>);
 
 impl Mailbox {
-    fn push(&self, message: Message) {
+    pub(crate) fn push(&self, message: Message) {
         let waker = {
             let mut inner = self.0.borrow_mut();
             inner.0.push_back(message);
@@ -200,8 +259,35 @@ fn now_ms() -> i64 {
 }
 
 /// Drives `machine` to its end.
-pub async fn run<M: Machine>(mut machine: M, run: Run) -> Result<M::Output, Stopped> {
+pub async fn run<M: Machine>(machine: M, run: Run) -> Result<M::Output, Stopped> {
     let mailbox = Mailbox::default();
+    if let Some(control) = &run.control {
+        control.attach(&mailbox);
+    }
+    let member = run.limit.as_ref().map(|limit| limit.join(&mailbox));
+    let end = drive(machine, &run, &mailbox, member).await;
+    if let (Some(limit), Some(member)) = (&run.limit, member) {
+        limit.leave(member);
+    }
+    end
+}
+
+/// The loop of [`run`].
+async fn drive<M: Machine>(
+    mut machine: M,
+    run: &Run,
+    mailbox: &Mailbox,
+    member: Option<u64>,
+) -> Result<M::Output, Stopped> {
+    let mailbox = mailbox.clone();
+    let _network = steer::Network::listen(&mailbox);
+    if !steer::navigator_online() {
+        machine.set_online(false, now_ms());
+    }
+    let reporter = Reporter {
+        on_progress: run.on_progress.as_ref(),
+        on_start: run.on_start.as_ref(),
+    };
     let mut exchanges: VecMap<u64, Exchange> = VecMap::new();
     // Per in-flight request: (last time it was sent or reported progress, bytes sent, body size).
     let mut last_activity: VecMap<u64, (i64, u64, u64)> = VecMap::new();
@@ -232,6 +318,14 @@ pub async fn run<M: Machine>(mut machine: M, run: Run) -> Result<M::Output, Stop
     let mut deferred_save: Option<Checkpoint> = None;
 
     loop {
+        // 0. Take the share of a shared maxPartsInFlight this upload may use now (the core's
+        //    rule; any moment is safe, since an upload never exceeds the slots it owns).
+        if let (Some(limit), Some(member)) = (&run.limit, member) {
+            let (in_flight, wanted) = machine.parts();
+            let cap = limit.settle(member, in_flight, wanted);
+            machine.set_part_cap(cap, now_ms());
+        }
+
         // 1. Perform everything the machine wants done now.
         while let Some(action) = machine.poll_action(now_ms()) {
             match action {
@@ -290,6 +384,31 @@ pub async fn run<M: Machine>(mut machine: M, run: Run) -> Result<M::Output, Stop
                     save_checkpoint(&run.store, &checkpoint).await;
                     checkpoint_stored = true;
                 }
+                Action::Sign {
+                    id,
+                    request,
+                    string_to_sign,
+                    version,
+                    date,
+                    region,
+                } => match run.credentials.signer() {
+                    Some(signer) => steer::call_signer(
+                        signer,
+                        &run.endpoint,
+                        id,
+                        &request,
+                        &string_to_sign,
+                        version,
+                        &date,
+                        &region,
+                        &mailbox,
+                    ),
+                    // Only credentials with a signer make the core ask for signatures.
+                    None => mailbox.push(Message::Signature(
+                        id,
+                        Err(OssError::client(ClientCode::SignerError, "no signer")),
+                    )),
+                },
                 Action::DeleteCheckpoint { id } => {
                     // Awaited in place so that a completed upload's checkpoint is gone before
                     // the upload's promise resolves; a save put off before it is moot. The next
@@ -308,7 +427,7 @@ pub async fn run<M: Machine>(mut machine: M, run: Run) -> Result<M::Output, Stop
         }
 
         // 2. Report what happened.
-        if let Some(end) = machine.poll_end(run.on_progress.as_ref()) {
+        if let Some(end) = machine.poll_end(&reporter) {
             return end;
         }
 
@@ -346,9 +465,20 @@ pub async fn run<M: Machine>(mut machine: M, run: Run) -> Result<M::Output, Stop
             Message::Response(id, result) => {
                 last_activity.remove(&id);
                 if exchanges.remove(&id).is_some() || result.is_err() {
+                    if matches!(result, Err(TransportError::Network)) && !steer::navigator_online()
+                    {
+                        // The browser knows it has no network: the failure spends no try, and
+                        // the request waits for the `online` event (the core's rule).
+                        machine.set_online(false, now_ms());
+                    }
                     machine.handle_response(id, result, now_ms());
                 }
             }
+            Message::Signature(id, result) => machine.handle_signature(id, result, now_ms()),
+            Message::Online(online) => machine.set_online(online, now_ms()),
+            Message::Cancel => machine.cancel(now_ms()),
+            // Settled at the top of the loop.
+            Message::Settle => {}
             Message::Watchdog => {
                 watchdog_armed = false;
                 let stalled: Vec<u64> = last_activity
@@ -462,6 +592,21 @@ fn post_later(mailbox: &Mailbox, message: Message, delay_ms: i64) {
         let delay = JsValue::from_f64(delay_ms.min(i32::MAX as i64) as f64);
         let _ = set_timeout.call2(&global, &callback, &delay);
     }
+}
+
+/// `onStart({id, uploadId, key, resumed})`; a throwing callback does not break the upload.
+fn report_start(on_start: Option<&OnStart>, upload_id: &str, resumed: bool) {
+    let Some(on_start) = on_start else { return };
+    let value = js_sys::Object::new();
+    for (name, v) in [
+        ("id", JsValue::from_str(&on_start.id)),
+        ("uploadId", JsValue::from_str(upload_id)),
+        ("key", JsValue::from_str(&on_start.key)),
+        ("resumed", JsValue::from_bool(resumed)),
+    ] {
+        let _ = Reflect::set(&value, &JsValue::from_str(name), &v);
+    }
+    let _ = on_start.callback.call1(&JsValue::UNDEFINED, &value);
 }
 
 fn report_progress(callback: Option<&Function>, p: &Progress) {

@@ -12,6 +12,7 @@ mod http;
 mod js_number;
 mod lock;
 mod progress;
+mod steer;
 mod store;
 
 pub use oss_resumable_core as core;

@@ -25,6 +25,7 @@ pub fn progress_to_js(p: &Progress) -> JsValue {
         Phase::Uploading => "uploading",
         Phase::Completing => "completing",
         Phase::Done => "done",
+        Phase::Offline => "offline",
     };
     set(&obj, "phase", &JsValue::from_str(phase));
     obj.into()

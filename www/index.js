@@ -303,6 +303,10 @@ function onProgress(row, p) {
     row.el.dataset.partsTotal = String(p.partsTotal);
   } else if (p.phase === "preparing") {
     field(row, "speed").textContent = "checking the file…";
+  } else if (p.phase === "offline") {
+    // The package waits for the network instead of spending its retries (retry.offlineWaitMs).
+    field(row, "speed").textContent = "offline, waiting for the network…";
+    field(row, "eta").textContent = "";
   } else {
     field(row, "speed").textContent = "";
     field(row, "eta").textContent = p.phase === "completing" ? "asking OSS to assemble the parts…" : "";

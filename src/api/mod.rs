@@ -5,6 +5,7 @@
 //! Signatures and shapes are the contract in the README and `typescript.rs`.
 
 mod options;
+mod steer_options;
 mod typescript;
 
 use std::cell::RefCell;
@@ -24,12 +25,15 @@ use wasm_bindgen_futures::future_to_promise;
 use web_sys::Blob;
 
 use crate::credentials::CredentialSource;
-use crate::driver::{self, Run, Stopped};
+use crate::driver::{self, OnStart, Run, Stopped};
 use crate::file::Source;
 use crate::js_number::u64_to_f64;
 use crate::lock;
+use crate::steer::{Control, PartLimit};
 use crate::store::{warn_once, Store};
 use options::{upload_settings, uploader_settings, UploaderSettings};
+use oss_resumable_core::retry::ShouldRetry;
+use oss_resumable_core::vecmap::VecMap;
 pub use typescript::*;
 
 /// The package version, so a page can show which build it loaded.
@@ -49,6 +53,12 @@ struct Inner {
     settings: UploaderSettings,
     credentials: Rc<CredentialSource>,
     store: RefCell<Option<Store>>,
+    /// `maxPartsInFlight`, shared by every running upload.
+    limit: Option<Rc<PartLimit>>,
+    /// `retry.shouldRetry`.
+    should_retry: Option<ShouldRetry>,
+    /// Running uploads by checkpoint id, for `cancel(id)`.
+    running: RefCell<VecMap<String, Control>>,
 }
 
 #[wasm_bindgen]
@@ -56,7 +66,11 @@ impl Uploader {
     #[wasm_bindgen(constructor)]
     pub fn new(options: UploaderOptionsJs) -> Result<Uploader, JsValue> {
         let options: JsValue = options.into();
-        let settings = uploader_settings(&options).map_err(|e| to_js_error(&e))?;
+        let mut settings = uploader_settings(&options).map_err(|e| to_js_error(&e))?;
+        let steering = steer_options::uploader_steering(&options).map_err(|e| to_js_error(&e))?;
+        if let Some(ms) = steering.offline_wait_ms {
+            settings.retry.offline_wait_ms = ms;
+        }
         let credentials = CredentialSource::from_option(&Reflect::get(
             &options,
             &JsValue::from_str("credentials"),
@@ -67,6 +81,11 @@ impl Uploader {
                 settings,
                 credentials: Rc::new(credentials),
                 store: RefCell::new(None),
+                limit: steering
+                    .max_parts_in_flight
+                    .map(|n| Rc::new(PartLimit::new(n))),
+                should_retry: steering.should_retry,
+                running: RefCell::new(VecMap::new()),
             }),
         })
     }
@@ -96,6 +115,35 @@ impl Uploader {
     pub fn discard(&self, id: String) -> VoidPromise {
         let inner = self.inner.clone();
         future_to_promise(async move { inner.discard(id).await }).unchecked_into()
+    }
+
+    /// Stops a running upload of this `Uploader` (the `id` `onStart` and `pending()` give) and
+    /// aborts it on the server; its `upload()` promise rejects with code `Cancelled`. Resolves
+    /// once the upload has stopped; at once when no such upload is running here.
+    pub fn cancel(&self, id: String) -> VoidPromise {
+        let control = self.inner.running.borrow().get(&id).cloned();
+        future_to_promise(async move {
+            if let Some(control) = control {
+                control.cancel();
+                control.ended().await;
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+        .unchecked_into()
+    }
+}
+
+/// Takes a run out of `Inner::running` when it ends, however it ends.
+struct Running<'a> {
+    inner: &'a Inner,
+    id: String,
+    control: Control,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.inner.running.borrow_mut().remove(&self.id);
+        self.control.end();
     }
 }
 
@@ -151,6 +199,7 @@ impl Inner {
         options: JsValue,
     ) -> Result<JsValue, JsValue> {
         let settings = upload_settings(&options).map_err(|e| to_js_error(&e))?;
+        let on_start = steer_options::on_start(&options).map_err(|e| to_js_error(&e))?;
         if settings.signal.as_ref().is_some_and(|s| s.aborted()) {
             return Err(abort_error());
         }
@@ -198,12 +247,23 @@ impl Inner {
             part_size: s.part_size,
             parallel: s.parallel,
             retry: s.retry,
+            should_retry: self.should_retry.clone(),
             object: settings.object,
             jitter_seed: js_sys::Math::random().to_bits(),
         };
         let resumed_from_checkpoint = checkpoint.is_some();
+        let key = config.key.clone();
         let machine =
             Upload::new(config, identity, checkpoint, now_ms()).map_err(|e| to_js_error(&e))?;
+        let control = Control::default();
+        self.running
+            .borrow_mut()
+            .insert(id.clone(), control.clone());
+        let _running = Running {
+            inner: self,
+            id: id.clone(),
+            control: control.clone(),
+        };
         let run = Run {
             endpoint: s.endpoint.clone(),
             credentials: self.credentials.clone(),
@@ -212,6 +272,9 @@ impl Inner {
             signal: settings.signal,
             on_progress: settings.on_progress,
             resumed_from_checkpoint,
+            on_start: on_start.map(|callback| OnStart { callback, id, key }),
+            control: Some(control),
+            limit: self.limit.clone(),
         };
         match driver::run(machine, run).await {
             Ok(result) => Ok(result_to_js(&result)),
@@ -276,6 +339,7 @@ impl Inner {
             region: s.region.clone(),
             signature_version: s.signature_version,
             retry: s.retry,
+            should_retry: self.should_retry.clone(),
             jitter_seed: js_sys::Math::random().to_bits(),
         };
         let machine = Abort::new(config, cp, now_ms()).map_err(|e| to_js_error(&e))?;
@@ -287,6 +351,9 @@ impl Inner {
             signal: None,
             on_progress: None,
             resumed_from_checkpoint: true,
+            on_start: None,
+            control: None,
+            limit: None,
         };
         match driver::run(machine, run).await {
             Ok(()) => Ok(JsValue::UNDEFINED),

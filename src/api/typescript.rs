@@ -22,6 +22,32 @@ export interface StsCredentialsPascalCase {
   Expiration?: string;
 }
 
+/** Signing on the app's server: no secret in the page. `signer` is called once per request
+ *  (concurrent calls allowed) and answers the signature: hex for V4, base64 for V1. */
+export interface SignerCredentials {
+  accessKeyId: string;
+  securityToken?: string;
+  signer: (req: {
+    version: "v4" | "v1";
+    stringToSign: string;
+    date: string;
+    region: string;
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+  }) => Promise<string>;
+}
+
+/** What `onStart` is told once the upload id is known, before the first part. `id` is the
+ *  handle for `Uploader.cancel(id)` (and `pending()` / `discard()`); `uploadId` is "" for a
+ *  small file sent in one PutObject. */
+export interface UploadStart {
+  id: string;
+  uploadId: string;
+  key: string;
+  resumed: boolean;
+}
+
 export interface UploaderOptions {
   /** "https://oss-cn-hangzhou.aliyuncs.com" or "http://127.0.0.1:9000" */
   endpoint: string;
@@ -35,20 +61,33 @@ export interface UploaderOptions {
   credentials:
     | StsCredentials
     | StsCredentialsPascalCase
-    | (() => Promise<StsCredentials | StsCredentialsPascalCase>);
+    | (() => Promise<StsCredentials | StsCredentialsPascalCase>)
+    | SignerCredentials;
   /** Default 8 MiB; 100 KiB..5 GiB; raised automatically to stay within 10,000 parts. */
   partSize?: number;
   /** Parts in flight, default 3. */
   parallel?: number;
   /** IndexedDB database name, default "oss-resumable"; null = memory only. */
   checkpointStore?: string | null;
-  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  retry?: {
+    maxAttempts?: number;
+    baseDelayMs?: number;
+    maxDelayMs?: number;
+    /** Asked before each retry the rules would make; false ends the upload with `error`. */
+    shouldRetry?: (error: OssError, attempt: number) => boolean;
+    /** While navigator.onLine is false, wait for the network this long (default 10 minutes). */
+    offlineWaitMs?: number;
+  };
+  /** UploadParts in flight across every running upload() of this Uploader, shared fairly. */
+  maxPartsInFlight?: number;
 }
 
 export interface UploadOptions {
   /** Pause: rejects with a DOMException named "AbortError"; the checkpoint is kept. */
   signal?: AbortSignal;
   onProgress?: (p: UploadProgress) => void;
+  /** Once the upload id is known, before the first part. */
+  onStart?: (s: UploadStart) => void;
   contentType?: string;
   meta?: Record<string, string>;
   headers?: Record<string, string>;
@@ -61,7 +100,7 @@ export interface UploadProgress {
   partsDone: number;
   partsTotal: number;
   bytesPerSecond: number;
-  phase: "preparing" | "uploading" | "completing" | "done";
+  phase: "preparing" | "uploading" | "completing" | "done" | "offline";
 }
 
 export interface UploadResult {
@@ -94,7 +133,8 @@ export interface PendingUpload {
 export interface OssError extends Error {
   name: "OssError";
   /** The OSS code (AccessDenied, NoSuchBucket, …) or a client code (NetworkError, FileChanged,
-   *  InvalidArgument, EtagNotExposed, CrcMismatch, UploadInProgress, CredentialsError, …). */
+   *  InvalidArgument, EtagNotExposed, CrcMismatch, UploadInProgress, CredentialsError,
+   *  SignerError, Cancelled, …). */
   code: string;
   status?: number;
   requestId?: string;

@@ -26,6 +26,10 @@ const mutations = [
   ["upload() takes the key first", /upload\(file: File \| Blob, key: string,/, "upload(key: string, file: File | Blob,"],
   ["partSize also accepts strings (a @ts-expect-error goes unused)", /partSize\?: number;/, "partSize?: number | string;"],
   ["pending() returns one upload", /pending\(\): Promise<PendingUpload\[\]>;/, "pending(): Promise<PendingUpload>;"],
+  ["the signer answers bytes", /\}\) => Promise<string>;/, "}) => Promise<Uint8Array>;"],
+  ["UploadStart loses resumed", /(interface UploadStart \{[^}]*?)resumed: boolean;/, "$1"],
+  ["maxPartsInFlight becomes required", /maxPartsInFlight\?: number;/, "maxPartsInFlight: number;"],
+  ["cancel() takes no id", /cancel\(id: string\): Promise<void>;/, "cancel(): Promise<void>;"],
 ];
 
 const config = ts.getParsedCommandLineOfConfigFile(path.join(here, "tsconfig.json"), {}, {

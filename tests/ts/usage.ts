@@ -10,11 +10,13 @@ import { Uploader, version } from "oss-resumable";
 import type {
   OssError,
   PendingUpload,
+  SignerCredentials,
   StsCredentials,
   UploaderOptions,
   UploadOptions,
   UploadProgress,
   UploadResult,
+  UploadStart,
 } from "oss-resumable";
 import init, { initSync, Uploader as UploaderAfterInit } from "oss-resumable/init";
 
@@ -44,15 +46,45 @@ namespace Contract {
     credentials:
       | StsCredentials
       | StsCredentialsPascalCase
-      | (() => Promise<StsCredentials | StsCredentialsPascalCase>);
+      | (() => Promise<StsCredentials | StsCredentialsPascalCase>)
+      | SignerCredentials;
     partSize?: number;
     parallel?: number;
     checkpointStore?: string | null;
-    retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+    retry?: {
+      maxAttempts?: number;
+      baseDelayMs?: number;
+      maxDelayMs?: number;
+      shouldRetry?: (error: OssError, attempt: number) => boolean;
+      offlineWaitMs?: number;
+    };
+    maxPartsInFlight?: number;
+  }
+  // Issue 13, part B: "signing on the app's server, no STS in the page".
+  export interface SignerCredentials {
+    accessKeyId: string;
+    securityToken?: string;
+    signer: (req: {
+      version: "v4" | "v1";
+      stringToSign: string;
+      date: string;
+      region: string;
+      method: string;
+      url: string;
+      headers: Record<string, string>;
+    }) => Promise<string>;
+  }
+  // "onStart({ id, uploadId, key, resumed })"
+  export interface UploadStart {
+    id: string;
+    uploadId: string;
+    key: string;
+    resumed: boolean;
   }
   export interface UploadOptions {
     signal?: AbortSignal;
     onProgress?: (p: UploadProgress) => void;
+    onStart?: (s: UploadStart) => void;
     contentType?: string;
     meta?: Record<string, string>;
     headers?: Record<string, string>;
@@ -64,7 +96,7 @@ namespace Contract {
     partsDone: number;
     partsTotal: number;
     bytesPerSecond: number;
-    phase: "preparing" | "uploading" | "completing" | "done";
+    phase: "preparing" | "uploading" | "completing" | "done" | "offline";
   }
   export interface UploadResult {
     bucket: string;
@@ -101,6 +133,8 @@ same<Equal<UploadOptions, Contract.UploadOptions>>();
 same<Equal<UploadProgress, Contract.UploadProgress>>();
 same<Equal<UploadResult, Contract.UploadResult>>();
 same<Equal<PendingUpload, Contract.PendingUpload>>();
+same<Equal<SignerCredentials, Contract.SignerCredentials>>();
+same<Equal<UploadStart, Contract.UploadStart>>();
 
 // class Uploader: constructor(options), upload(file, key, options?), pending(), discard(id).
 same<Equal<ConstructorParameters<typeof Uploader>, [options: Contract.UploaderOptions]>>();
@@ -113,6 +147,9 @@ same<Equal<Parameters<Uploader["pending"]>, []>>();
 same<Equal<ReturnType<Uploader["pending"]>, Promise<Contract.PendingUpload[]>>>();
 same<Equal<Parameters<Uploader["discard"]>, [id: string]>>();
 same<Equal<ReturnType<Uploader["discard"]>, Promise<void>>>();
+// "uploader.cancel(id)": stops a running upload and aborts it on the server.
+same<Equal<Parameters<Uploader["cancel"]>, [id: string]>>();
+same<Equal<ReturnType<Uploader["cancel"]>, Promise<void>>>();
 // Failures: an Error named "OssError" with code, status and requestId.
 same<Equal<OssError["name"], "OssError">>();
 same<Equal<OssError["code"], string>>();
@@ -177,6 +214,7 @@ export async function uploadOne(file: File): Promise<string> {
           case "uploading":
           case "completing":
           case "done":
+          case "offline":
             break;
           default: {
             const unreachable: never = p.phase;
@@ -224,6 +262,46 @@ export async function listAndDiscard(uploader: Uploader): Promise<number> {
   return bytes;
 }
 
+// Issue 13, part B: a signer on the app's server, one limit for many uploads, onStart and
+// cancel, retries the app steers.
+export async function steered(files: File[]): Promise<string[]> {
+  const signer = async (req: Parameters<SignerCredentials["signer"]>[0]): Promise<string> => {
+    const r = await fetch("/api/oss-sign", { method: "POST", body: JSON.stringify(req) });
+    const version: "v4" | "v1" = req.version;
+    const parts: string = `${req.method} ${req.url} ${req.date} ${req.region} ${req.stringToSign}`;
+    const headers: Record<string, string> = req.headers;
+    void [version, parts, headers];
+    return r.text();
+  };
+  const uploader = new Uploader({
+    ...options,
+    credentials: { accessKeyId: "LTAI5tAppKeyId", securityToken: "t", signer },
+    maxPartsInFlight: 4,
+    retry: {
+      maxAttempts: 5,
+      shouldRetry: (error: OssError, attempt: number) => error.code !== "SlowDown" && attempt < 4,
+      offlineWaitMs: 10 * 60 * 1000,
+    },
+  });
+  const ids: string[] = [];
+  const results = await Promise.allSettled(
+    files.map((f) =>
+      uploader.upload(f, `steered/${f.name}`, {
+        onStart: (s: UploadStart) => {
+          const id: string = s.id;
+          const uploadId: string = s.uploadId;
+          const key: string = s.key;
+          const resumed: boolean = s.resumed;
+          ids.push(id);
+          void [uploadId, key, resumed];
+        },
+      }),
+    ),
+  );
+  if (ids.length > 0) await uploader.cancel(ids[0]);
+  return results.map((r) => (r.status === "fulfilled" ? r.value.crc64 : (r.reason as OssError).code));
+}
+
 export async function withExplicitInit(wasmUrl: URL): Promise<void> {
   await init({ module_or_path: wasmUrl });
   new UploaderAfterInit(options);
@@ -269,8 +347,16 @@ const sizeAsBigint: bigint = result.size;
 const crcAsNumber: number = result.crc64;
 // @ts-expect-error bytesDone is a number
 const doneAsString: string = pending.bytesDone;
-// @ts-expect-error phases are preparing, uploading, completing, done
+// @ts-expect-error phases are preparing, uploading, completing, done, offline
 const phase: UploadProgress["phase"] = "paused";
+// @ts-expect-error a signer answers a Promise of the signature
+new Uploader({ ...options, credentials: { accessKeyId: "id", signer: () => "sig" } });
+// @ts-expect-error shouldRetry answers a boolean
+new Uploader({ ...options, retry: { shouldRetry: () => "yes" } });
+// @ts-expect-error maxPartsInFlight is a number
+new Uploader({ ...options, maxPartsInFlight: "4" });
+// @ts-expect-error cancel takes the id onStart gives
+uploader.cancel({ id: "cp-1" });
 // @ts-expect-error there is no `percent` field: compute it from loaded / total
 const percentField = ({} as UploadProgress).percent;
 void [sizeAsBigint, crcAsNumber, doneAsString, phase, percentField];

@@ -100,11 +100,16 @@ pub enum ClientCode {
     Aborted,
     /// A stored checkpoint is damaged, foreign or from an unknown version.
     CheckpointInvalid,
+    /// The app's signer (`credentials.signer`) failed, or answered something that is not a
+    /// signature of the right form (hex for V4, base64 for V1).
+    SignerError,
+    /// `Uploader.cancel(id)` stopped the upload and aborted it on the server.
+    Cancelled,
 }
 
 impl ClientCode {
     /// Every client code, for exhaustive tests and the `.d.ts`.
-    pub const ALL: [ClientCode; 10] = [
+    pub const ALL: [ClientCode; 12] = [
         ClientCode::NetworkError,
         ClientCode::FileChanged,
         ClientCode::InvalidArgument,
@@ -115,6 +120,8 @@ impl ClientCode {
         ClientCode::InvalidResponse,
         ClientCode::Aborted,
         ClientCode::CheckpointInvalid,
+        ClientCode::SignerError,
+        ClientCode::Cancelled,
     ];
 
     /// The code string the JS `OssError.code` carries.
@@ -130,6 +137,8 @@ impl ClientCode {
             ClientCode::InvalidResponse => "InvalidResponse",
             ClientCode::Aborted => "Aborted",
             ClientCode::CheckpointInvalid => "CheckpointInvalid",
+            ClientCode::SignerError => "SignerError",
+            ClientCode::Cancelled => "Cancelled",
         }
     }
 }

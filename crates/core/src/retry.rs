@@ -156,6 +156,30 @@ pub struct RetryPolicy {
     pub base_delay_ms: u64,
     /// Largest delay.
     pub max_delay_ms: u64,
+    /// While the browser says it is offline, requests wait for the network instead of spending
+    /// tries, for at most this long (`retry.offlineWaitMs`); then the upload fails.
+    pub offline_wait_ms: u64,
+}
+
+/// Default [`RetryPolicy::offline_wait_ms`]: ten minutes, long enough for a train tunnel or a
+/// Wi-Fi hand-over, short enough that a forgotten tab gives up.
+pub const DEFAULT_OFFLINE_WAIT_MS: u64 = 10 * 60 * 1000;
+
+/// The app's say in retries (`retry.shouldRetry(error, attempt)`): asked only when the rules
+/// above would retry (a transient failure, a credential refresh, a clock fix), with the error
+/// that would be reported and the number of the try that failed (1 for the first); `false` ends
+/// the request with that error. A policy, not I/O: the machine stays deterministic for a
+/// deterministic hook.
+#[derive(Clone)]
+pub struct ShouldRetry(pub std::rc::Rc<ShouldRetryFn>);
+
+/// The function behind [`ShouldRetry`]: `(error, attempt) -> retry?`.
+pub type ShouldRetryFn = dyn Fn(&crate::error::OssError, u32) -> bool;
+
+impl std::fmt::Debug for ShouldRetry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ShouldRetry(..)")
+    }
 }
 
 impl Default for RetryPolicy {
@@ -166,6 +190,7 @@ impl Default for RetryPolicy {
             max_attempts: 5,
             base_delay_ms: 200,
             max_delay_ms: 20_000,
+            offline_wait_ms: DEFAULT_OFFLINE_WAIT_MS,
         }
     }
 }

@@ -316,7 +316,7 @@ proptest! {
         extra in 0u64..100_000,
         randoms in proptest::collection::vec(0.0f64..1.0, 1..60),
     ) {
-        let policy = RetryPolicy { max_attempts: 100, base_delay_ms: base, max_delay_ms: base + extra };
+        let policy = RetryPolicy { max_attempts: 100, base_delay_ms: base, max_delay_ms: base + extra, ..RetryPolicy::default() };
         let mut b = Backoff::new(&policy);
         let mut prev = base;
         for r in randoms {

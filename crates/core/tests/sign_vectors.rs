@@ -80,6 +80,7 @@ fn creds_of(v: &Value) -> Credentials {
         access_key_secret: s(&v["access_key_secret"]).to_owned(),
         security_token: v["security_token"].as_str().map(str::to_owned),
         expiration_ms: None,
+        signer: false,
     }
 }
 

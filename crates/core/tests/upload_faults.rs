@@ -155,6 +155,7 @@ fn three_parts_failing_on_an_expired_token_share_one_refresh() {
             access_key_secret: SECRET.to_owned(),
             security_token: Some(token(n)),
             expiration_ms: None,
+            signer: false,
         };
         Ok((creds, (n == 1).then_some(now + 2_500)))
     });

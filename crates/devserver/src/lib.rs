@@ -11,6 +11,7 @@ mod faults;
 pub mod fuzzing;
 mod ingest;
 mod oss;
+mod signer;
 mod store;
 mod xml_out;
 
@@ -154,6 +155,8 @@ pub(crate) struct Server {
     pub log: Mutex<std::collections::VecDeque<LogEntry>>,
     next_request: AtomicU64,
     request_prefix: u32,
+    /// UploadParts being handled (`/__dev/in-flight`).
+    pub in_flight: signer::InFlight,
 }
 
 /// Locks a mutex even if a panicking thread poisoned it (the state stays usable for a dev server).
@@ -279,9 +282,11 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
         log: Mutex::new(Default::default()),
         next_request: AtomicU64::new(1),
         request_prefix: u32::from_le_bytes(prefix),
+        in_flight: Default::default(),
         config: config.clone(),
     });
     let router = dev::routes()
+        .merge(signer::routes())
         .fallback(oss::handle)
         .layer(middleware::from_fn_with_state(server.clone(), cors))
         .with_state(server);
@@ -311,7 +316,7 @@ async fn accept_loop(
     loop {
         let stream = tokio::select! {
             r = listener.accept() => match r {
-                Ok((s, _)) => s,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     eprintln!("oss-devserver: accept: {e}");
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -320,6 +325,7 @@ async fn accept_loop(
             },
             _ = shutdown.changed() => return,
         };
+        let (stream, peer) = stream;
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let mut shutdown = shutdown.clone();
@@ -329,6 +335,7 @@ async fn accept_loop(
             let service =
                 hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
                     req.extensions_mut().insert(conn_kill.clone());
+                    req.extensions_mut().insert(signer::PeerAddr(peer));
                     let mut router = router.clone();
                     async move {
                         use tower_service::Service as _;

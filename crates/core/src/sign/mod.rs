@@ -9,6 +9,7 @@
 //! reads a clock. The dates signing writes and reads come from the calendar in `date.rs`.
 
 mod authorization;
+mod remote;
 mod v1;
 mod v4;
 
@@ -19,6 +20,7 @@ pub use crate::date::{
     parse_x_oss_date_v4_ms,
 };
 pub use authorization::{parse_authorization, ParsedAuthorization};
+pub use remote::check_signature;
 pub use v1::{
     v1_authorization, v1_canonicalized_resource, v1_is_sub_resource, v1_signature,
     v1_string_to_sign, V1_SUB_RESOURCES,
@@ -54,6 +56,9 @@ pub struct Credentials {
     pub security_token: Option<String>,
     /// STS `Expiration` as unix milliseconds (see [`parse_iso8601_ms`]).
     pub expiration_ms: Option<i64>,
+    /// Signatures come from the app's server (`credentials.signer`, `remote.rs`):
+    /// `access_key_secret` is empty and every request is prepared, then signed elsewhere.
+    pub signer: bool,
 }
 
 impl Credentials {
@@ -64,6 +69,18 @@ impl Credentials {
             access_key_secret: access_key_secret.into(),
             security_token: None,
             expiration_ms: None,
+            signer: false,
+        }
+    }
+
+    /// Credentials whose requests are signed on the app's server: no secret here.
+    pub fn with_signer(access_key_id: impl Into<String>, security_token: Option<String>) -> Self {
+        Credentials {
+            access_key_id: access_key_id.into(),
+            access_key_secret: String::new(),
+            security_token,
+            expiration_ms: None,
+            signer: true,
         }
     }
 
@@ -80,6 +97,7 @@ impl Credentials {
             access_key_secret: access_key_secret.into(),
             security_token: Some(security_token.into()),
             expiration_ms: expiration.and_then(parse_iso8601_ms),
+            signer: false,
         }
     }
 }
@@ -181,6 +199,67 @@ pub fn sign_request_with_additional_headers(
     now_ms: i64,
     additional_headers: &[String],
 ) {
+    let prepared = prepare_request(
+        req,
+        creds.security_token.as_deref(),
+        version,
+        region,
+        now_ms,
+        additional_headers,
+    );
+    let signature = prepared.signature_with_secret(&creds.access_key_secret);
+    authorize(req, &creds.access_key_id, &prepared, &signature);
+}
+
+/// A request ready to be signed: the StringToSign, and what its `Authorization` needs besides
+/// the signature. The secret-based path signs it at once ([`Prepared::signature_with_secret`]);
+/// with a signer on the app's server (`remote.rs`) the StringToSign travels there instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    /// Which signature the string is for.
+    pub version: SignatureVersion,
+    /// V1 (§2.1) or V4 (§3.3) StringToSign; holds no secret.
+    pub string_to_sign: String,
+    /// The `x-oss-date` sent: V4 ISO basic (`20250411T064124Z`), V1 RFC 1123.
+    pub date: String,
+    /// The V4 signing region (empty for V1 without one).
+    pub region: String,
+    /// V4 AdditionalHeaders, normalised.
+    additional: Vec<String>,
+}
+
+impl Prepared {
+    /// The signature computed here with the secret: lowercase hex (V4) or base64 (V1).
+    pub fn signature_with_secret(&self, access_key_secret: &str) -> String {
+        match self.version {
+            SignatureVersion::V1 => v1_signature(access_key_secret, &self.string_to_sign),
+            SignatureVersion::V4 => {
+                let key =
+                    v4_signing_key(access_key_secret, self.yyyymmdd(), &self.region, V4_PRODUCT);
+                v4_signature(&key, &self.string_to_sign)
+            }
+        }
+    }
+
+    /// The scope date of a V4 signature: the first 8 characters of `x-oss-date`.
+    pub fn yyyymmdd(&self) -> &str {
+        self.date.get(..8).unwrap_or("")
+    }
+}
+
+/// Prepares `req` for signing (the first half of [`sign_request`]): sets `x-oss-date` (V4 ISO
+/// basic; V1 RFC 1123 as ali-oss does, §2.4), `x-oss-content-sha256: UNSIGNED-PAYLOAD` (V4) and
+/// `x-oss-security-token` (STS), drops any earlier `Authorization`, and returns the
+/// StringToSign. Never sets `Date` (a forbidden browser header, §7.3). Signing again replaces
+/// these headers, so a retried request can simply be prepared again with fresh time.
+pub fn prepare_request(
+    req: &mut Request,
+    security_token: Option<&str>,
+    version: SignatureVersion,
+    region: &str,
+    now_ms: i64,
+    additional_headers: &[String],
+) -> Prepared {
     for name in [
         "authorization",
         "date",
@@ -190,28 +269,30 @@ pub fn sign_request_with_additional_headers(
     ] {
         req.remove_header(name);
     }
-    if let Some(token) = &creds.security_token {
+    if let Some(token) = security_token {
         req.headers
-            .push(("x-oss-security-token".to_owned(), token.clone()));
+            .push(("x-oss-security-token".to_owned(), token.to_owned()));
     }
     let method = req.method.as_str();
-    let authorization = match version {
+    match version {
         SignatureVersion::V1 => {
             // Browsers cannot send Date; ali-oss puts the RFC 1123 date in x-oss-date, which the
             // server then uses for the DATE line (§2.4, vector browser-v1-x-oss-date).
-            req.headers
-                .push(("x-oss-date".to_owned(), format_rfc1123(now_ms)));
-            let sts = v1_string_to_sign(method, &req.bucket, &req.key, &req.query, &req.headers);
-            v1_authorization(
-                &creds.access_key_id,
-                &v1_signature(&creds.access_key_secret, &sts),
-            )
+            let date = format_rfc1123(now_ms);
+            req.headers.push(("x-oss-date".to_owned(), date.clone()));
+            let string_to_sign =
+                v1_string_to_sign(method, &req.bucket, &req.key, &req.query, &req.headers);
+            Prepared {
+                version,
+                string_to_sign,
+                date,
+                region: region.to_owned(),
+                additional: Vec::new(),
+            }
         }
         SignatureVersion::V4 => {
-            let x_oss_date = format_x_oss_date_v4(now_ms);
-            let yyyymmdd = x_oss_date.get(..8).unwrap_or("").to_owned();
-            req.headers
-                .push(("x-oss-date".to_owned(), x_oss_date.clone()));
+            let date = format_x_oss_date_v4(now_ms);
+            req.headers.push(("x-oss-date".to_owned(), date.clone()));
             req.headers.push((
                 "x-oss-content-sha256".to_owned(),
                 UNSIGNED_PAYLOAD.to_owned(),
@@ -225,16 +306,31 @@ pub fn sign_request_with_additional_headers(
                 &req.headers,
                 &additional,
             );
-            let sts = v4_string_to_sign(&x_oss_date, region, V4_PRODUCT, &canonical);
-            let key = v4_signing_key(&creds.access_key_secret, &yyyymmdd, region, V4_PRODUCT);
-            v4_authorization(
-                &creds.access_key_id,
-                &v4_scope(&yyyymmdd, region, V4_PRODUCT),
-                &additional,
-                &v4_signature(&key, &sts),
-            )
+            let string_to_sign = v4_string_to_sign(&date, region, V4_PRODUCT, &canonical);
+            Prepared {
+                version,
+                string_to_sign,
+                date,
+                region: region.to_owned(),
+                additional,
+            }
         }
+    }
+}
+
+/// Sets the `Authorization` of a [`prepare_request`]ed request from its signature (the second
+/// half of [`sign_request`]): `OSS id:signature` (V1, §2) or the compact V4 layout (§3.4).
+pub fn authorize(req: &mut Request, access_key_id: &str, prepared: &Prepared, signature: &str) {
+    let authorization = match prepared.version {
+        SignatureVersion::V1 => v1_authorization(access_key_id, signature),
+        SignatureVersion::V4 => v4_authorization(
+            access_key_id,
+            &v4_scope(prepared.yyyymmdd(), &prepared.region, V4_PRODUCT),
+            &prepared.additional,
+            signature,
+        ),
     };
+    req.remove_header("authorization");
     req.headers
         .push(("authorization".to_owned(), authorization));
 }

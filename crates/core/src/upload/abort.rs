@@ -12,7 +12,7 @@ use crate::checkpoint::Checkpoint;
 use crate::error::{ClientCode, OssError};
 use crate::operation::Operation;
 use crate::request;
-use crate::retry::{Decision, RetryPolicy};
+use crate::retry::{Decision, RetryPolicy, ShouldRetry};
 use crate::sign::{Credentials, SignatureVersion};
 
 /// How to sign and retry the abort (the uploader's settings; the target is the checkpoint's).
@@ -24,6 +24,8 @@ pub struct AbortConfig {
     pub signature_version: SignatureVersion,
     /// How often and how long to retry.
     pub retry: RetryPolicy,
+    /// The app's `retry.shouldRetry`, asked before each retry the rules would make.
+    pub should_retry: Option<ShouldRetry>,
     /// Seed of the backoff jitter; any value, e.g. from `Math.random()` in the browser.
     pub jitter_seed: u64,
 }
@@ -56,6 +58,7 @@ impl Abort {
             &config.region,
             config.signature_version,
             config.retry,
+            config.should_retry,
             config.jitter_seed,
         );
         // Credentials are never passed in: ask for them first, as the upload does.
@@ -71,9 +74,7 @@ impl Abort {
 
     /// The next thing the driver should do, if any. Call until `None` after every `handle_*`.
     pub fn poll_action(&mut self, now_ms: i64) -> Option<Action> {
-        if !self.finished {
-            self.calls.on_timers(now_ms);
-        }
+        self.handle_timeout(now_ms);
         self.calls.pop()
     }
 
@@ -95,8 +96,28 @@ impl Abort {
 
     /// Wakes the machine at (or after) [`Abort::poll_timeout`].
     pub fn handle_timeout(&mut self, now_ms: i64) {
+        if self.finished {
+            return;
+        }
+        if let Err(e) = self.calls.on_timers(now_ms) {
+            self.end(Err(e));
+        }
+    }
+
+    /// The app's signer answered [`Action::Sign`] (see `Upload::handle_signature`).
+    pub fn handle_signature(&mut self, id: u64, result: Result<String, OssError>) {
+        if self.finished {
+            return;
+        }
+        if let Err(e) = self.calls.on_signature(id, result) {
+            self.end(Err(e));
+        }
+    }
+
+    /// `navigator.onLine` changed (see `Upload::set_online`).
+    pub fn set_online(&mut self, online: bool, now_ms: i64) {
         if !self.finished {
-            self.calls.on_timers(now_ms);
+            self.calls.set_online(online, now_ms);
         }
     }
 
@@ -131,7 +152,7 @@ impl Abort {
                 Failure::transport(false, Operation::AbortMultipartUpload.as_str())
             }
         };
-        match self.calls.on_failure(key, &failure.retry, now_ms) {
+        match self.calls.on_failure(key, &failure, now_ms) {
             None => {}
             Some(Decision::TreatAsSuccess) => self.end(Ok(())),
             Some(_) => self.end(Err(failure.error)),

@@ -56,12 +56,14 @@ impl Upload {
             self.delete_saved_checkpoint();
             return self.fail(e);
         }
-        match self.calls.on_failure(key, &failure.retry, now_ms) {
+        match self.calls.on_failure(key, &failure, now_ms) {
             None => {}
+            // Cancelling: the upload is already gone (§4.7), which is all cancel wants.
+            Some(Decision::TreatAsSuccess) => self.cancelled(),
+            Some(_) if self.stage == Stage::Cancelling => self.cancel_failed(failure.error),
             Some(Decision::RestartUpload | Decision::CheckObjectExists) => {
                 self.on_no_such_upload(operation, failure.error, now_ms);
             }
-            // TreatAsSuccess is Abort's only, and the upload never aborts.
             Some(_) => self.fail(failure.error),
         }
     }
@@ -124,8 +126,9 @@ impl Upload {
             Operation::ListParts => self.on_list_parts(&resp, now_ms),
             Operation::CompleteMultipartUpload => self.on_complete(&resp, now_ms),
             Operation::HeadObject => self.on_head_object(&resp, now_ms),
+            Operation::AbortMultipartUpload => self.cancelled(),
             // Never started by the upload.
-            Operation::AbortMultipartUpload | Operation::ListMultipartUploads => {}
+            Operation::ListMultipartUploads => {}
         }
     }
 
@@ -174,9 +177,14 @@ impl Upload {
                 ))
             }
         };
-        self.remote.upload_id = Some(upload_id);
+        self.remote.upload_id = Some(upload_id.clone());
         self.save_checkpoint(now_ms);
+        if self.stage == Stage::Cancelling {
+            // Cancelled while Initiate was out: abort the upload it created.
+            return self.abort_remote(now_ms);
+        }
         self.stage = Stage::Uploading;
+        self.started(upload_id, false);
     }
 
     fn on_upload_part(&mut self, number: u32, resp: &Response, now_ms: i64) {
@@ -288,6 +296,8 @@ impl Upload {
         // The record now says exactly what the server confirmed.
         self.save_checkpoint(now_ms);
         self.stage = Stage::Uploading;
+        let upload_id = self.remote.upload_id.clone().unwrap_or_default();
+        self.started(upload_id, true);
     }
 
     /// CRC headers were hidden: compare each unconfirmed part with ListParts' HashCrc64ecma.

@@ -1,8 +1,12 @@
-//! Requests and their retries: [`Calls`] signs every attempt, keeps the STS credentials (one fetch
-//! in flight, a proactive refresh before expiry, one more on a token error), keeps the clock offset
-//! OSS taught us, applies `retry::RequestRetry` with jittered backoff, and queues the actions for
-//! the driver. Both machines, [`super::Upload`] and [`super::Abort`], own one and decide only what
+//! Requests and their retries: [`Calls`] signs every attempt (here with the secret, or through
+//! the app's signer: `Action::Sign`, then the checked answer), keeps the STS credentials (one
+//! fetch in flight, a proactive refresh before expiry, one more on a token error), keeps the
+//! clock offset OSS taught us, applies `retry::RequestRetry` with jittered backoff and the app's
+//! `shouldRetry`, parks requests while the browser is offline instead of spending tries, and
+//! queues the actions for the driver. Both machines, [`super::Upload`] and [`super::Abort`], own one and decide only what
 //! an answer means to them. The second half builds the upload's own requests.
+
+mod steer;
 
 use std::collections::VecDeque;
 
@@ -10,7 +14,7 @@ use super::{Action, Response, Stage, TransportError, Upload};
 use crate::error::{ClientCode, OssError};
 use crate::operation::Operation;
 use crate::request::{self, Request, RequestError};
-use crate::retry::{self, Decision, RequestRetry, RetryPolicy};
+use crate::retry::{self, Decision, RequestRetry, RetryPolicy, ShouldRetry};
 use crate::sign::{self, Credentials, SignatureVersion};
 use crate::vecmap::VecMap;
 use crate::xml;
@@ -32,6 +36,12 @@ enum CallState {
     InFlight {
         id: u64,
     },
+    /// Prepared and handed to the app's signer as `Action::Sign { id, .. }`.
+    Signing {
+        id: u64,
+    },
+    /// The browser is offline: waiting for the network, no try spent.
+    AwaitingNetwork,
 }
 
 /// One logical request and its retries; each attempt is signed anew and gets a new action id.
@@ -180,14 +190,22 @@ pub(super) struct Calls {
     clock_offset_ms: i64,
     jitter: Jitter,
     actions: VecDeque<Action>,
+    /// The app's `retry.shouldRetry`.
+    should_retry: Option<ShouldRetry>,
+    /// Requests out at the app's signer, by action id.
+    signing: VecMap<u64, steer::Signing>,
+    /// Since when (driver clock) the browser has been offline.
+    offline_since: Option<i64>,
 }
 
 impl Calls {
-    /// Signs with V4 in `region` (or V1), retries per `policy`, jitter seeded with `jitter_seed`.
+    /// Signs with V4 in `region` (or V1), retries per `policy` and `should_retry`, jitter seeded
+    /// with `jitter_seed`.
     pub(super) fn new(
         region: &str,
         signature_version: SignatureVersion,
         policy: RetryPolicy,
+        should_retry: Option<ShouldRetry>,
         jitter_seed: u64,
     ) -> Calls {
         Calls {
@@ -202,6 +220,9 @@ impl Calls {
             clock_offset_ms: 0,
             jitter: Jitter(jitter_seed),
             actions: VecDeque::new(),
+            should_retry,
+            signing: VecMap::new(),
+            offline_since: None,
         }
     }
 
@@ -300,7 +321,11 @@ impl Calls {
     ) -> Result<(), OssError> {
         self.credentials.fetching = false;
         let creds = match result {
-            Ok(c) if !c.access_key_id.is_empty() && !c.access_key_secret.is_empty() => c,
+            Ok(c)
+                if !c.access_key_id.is_empty() && (c.signer || !c.access_key_secret.is_empty()) =>
+            {
+                c
+            }
             Ok(_) => {
                 return Err(OssError::client(
                     ClientCode::CredentialsError,
@@ -351,11 +376,22 @@ impl Calls {
                 .map(|server_ms| server_ms.saturating_sub(self.clock_offset_ms)),
             _ => None,
         };
-        backoffs.chain(refresh).min()
+        let offline = self.offline_deadline();
+        backoffs.chain(refresh).chain(offline).min()
     }
 
     /// Sends the calls whose backoff has ended, and starts a proactive refresh when it is due.
-    pub(super) fn on_timers(&mut self, now_ms: i64) {
+    /// An error when the browser has been offline for longer than `retry.offlineWaitMs`.
+    pub(super) fn on_timers(&mut self, now_ms: i64) -> Result<(), OssError> {
+        if self.offline_deadline().is_some_and(|end| end <= now_ms) {
+            return Err(OssError::client(
+                ClientCode::NetworkError,
+                format!(
+                    "the browser has been offline for {} s (retry.offlineWaitMs)",
+                    self.policy.offline_wait_ms / 1000
+                ),
+            ));
+        }
         let due: Vec<u64> = self
             .table
             .iter()
@@ -374,6 +410,7 @@ impl Calls {
                 self.ensure_credentials_fetch();
             }
         }
+        Ok(())
     }
 
     /// Signs a fresh attempt of the call and hands it to the driver, or parks it until usable
@@ -386,6 +423,10 @@ impl Calls {
         let Some(call) = self.table.get_mut(&key) else {
             return;
         };
+        if self.offline_since.is_some() {
+            call.state = CallState::AwaitingNetwork;
+            return;
+        }
         let creds = match (&self.credentials.current, usable) {
             (Some(c), true) => c,
             _ => {
@@ -394,8 +435,15 @@ impl Calls {
                 return;
             }
         };
-        let mut request = call.template.clone();
+        call.signed_with = generation;
+        self.next_id += 1;
         // Fresh x-oss-date and current credentials on every attempt: a signature binds both.
+        if creds.signer {
+            // The secret is on the app's server: hand it the StringToSign (`steer.rs`).
+            let request = call.template.clone();
+            return self.issue_to_signer(key, id, request, server_now);
+        }
+        let mut request = call.template.clone();
         sign::sign_request(
             &mut request,
             creds,
@@ -404,8 +452,6 @@ impl Calls {
             server_now,
         );
         call.state = CallState::InFlight { id };
-        call.signed_with = generation;
-        self.next_id += 1;
         self.in_flight.insert(id, key);
         self.actions.push_back(Action::Send { id, request });
     }
@@ -457,13 +503,38 @@ impl Calls {
     pub(super) fn on_failure(
         &mut self,
         key: u64,
-        failure: &retry::Failure,
+        failure: &Failure,
         now_ms: i64,
     ) -> Option<Decision> {
         let random = self.jitter.next_f64();
         let generation = self.credentials.generation;
+        let offline = self.offline_since.is_some();
         let call = self.table.get_mut(&key)?;
-        let verdict = call.retry.on_failure(call.operation, failure, random);
+        if offline && matches!(failure.retry, retry::Failure::Transport { .. }) {
+            // No network at all: wait for it rather than spend a try (`retry.offlineWaitMs`).
+            call.state = CallState::AwaitingNetwork;
+            return None;
+        }
+        let attempt = call.retry.attempts();
+        let verdict = call
+            .retry
+            .on_failure(call.operation, &failure.retry, random);
+        let retrying = matches!(
+            verdict.decision,
+            Decision::Retry
+                | Decision::RefreshCredentialsThenRetry
+                | Decision::FixClockThenRetry { .. }
+        );
+        if retrying
+            && self
+                .should_retry
+                .as_ref()
+                .is_some_and(|hook| !(hook.0)(&failure.error, attempt))
+        {
+            // The app said no: the request ends with the error it would have retried.
+            self.table.remove(&key);
+            return Some(Decision::Fail);
+        }
         match verdict.decision {
             Decision::Retry => {
                 call.state = CallState::Backoff {
@@ -501,6 +572,11 @@ impl Calls {
     /// driver has not taken them yet, otherwise cancelled. UploadPart calls are forgotten (the
     /// part table decides what to send again); other calls stay.
     pub(super) fn withdraw(&mut self, hashes: Vec<u64>) {
+        // Out at the signer: its answer will find no entry and be ignored.
+        let signing: Vec<u64> = self.signing.keys().copied().collect();
+        self.actions
+            .retain(|a| !matches!(a, Action::Sign { id, .. } if signing.contains(id)));
+        self.signing.clear();
         let mut ids: Vec<u64> = self.in_flight.keys().copied().collect();
         ids.extend(hashes);
         crate::sort::sort_by_key(&mut ids, |&id| id);

@@ -17,7 +17,14 @@
 //! - one credential refresh in flight, shared; proactive before expiry, once more on a token error;
 //! - `RequestTimeTooSkewed` corrects a kept clock offset; transient failures back off with
 //!   decorrelated jitter; every retried request is signed again;
-//! - pause cancels in-flight work and keeps the remote upload and the checkpoint.
+//! - pause cancels in-flight work and keeps the remote upload and the checkpoint; cancel
+//!   (`Uploader.cancel`) cancels it too, then aborts the upload on the server with the same
+//!   request rules and deletes the checkpoint;
+//! - with a signer on the app's server, every attempt is prepared and handed out as
+//!   [`Action::Sign`], and the answer is checked before it is sent;
+//! - while the browser is offline, requests wait for the network instead of spending tries;
+//! - a part cap set by the driver ([`Upload::set_part_cap`], from `share.rs`'s [`PartShare`])
+//!   bounds UploadParts in flight below `parallel`, for one limit across uploads.
 //!
 //! When the bucket's CORS rule hides headers (docs/protocol.md §7.1):
 //! - no `ETag` on UploadPart → `Failed(EtagNotExposed)` naming the rule to add (Complete needs it);
@@ -40,14 +47,19 @@
 //! - `answers.rs`: what each OSS answer means (and `NoSuchUpload`: restart, or HEAD check);
 //! - `record.rs`: the checkpoint: which stored record to trust, saving ours, deleting it;
 //! - `progress.rs`: progress and speed for the user;
-//! - `abort.rs`: [`Abort`], discarding an upload with the same request rules.
+//! - `abort.rs`: [`Abort`], discarding an upload with the same request rules;
+//! - `handle.rs`: what the app steers while the upload runs: cancel, the network, the part cap,
+//!   the signer's answers;
+//! - `share.rs`: [`PartShare`], one `maxPartsInFlight` shared fairly by many uploads.
 
 mod abort;
 mod answers;
 mod calls;
+mod handle;
 mod progress;
 mod record;
 mod schedule;
+mod share;
 
 use std::collections::VecDeque;
 
@@ -56,7 +68,7 @@ use crate::error::{ClientCode, OssError};
 use crate::operation::Operation;
 use crate::plan::{self, Plan};
 use crate::request::{self, Endpoint, ObjectOptions, Request};
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryPolicy, ShouldRetry};
 use crate::sign::{Credentials, SignatureVersion};
 
 pub use abort::{Abort, AbortConfig};
@@ -67,6 +79,7 @@ pub use progress::PROGRESS_EVERY_MS;
 pub use record::checkpoint_endpoint;
 use record::Record;
 use schedule::PartTable;
+pub use share::PartShare;
 
 /// What the driver knows about the upload before it starts.
 #[derive(Debug, Clone)]
@@ -87,6 +100,8 @@ pub struct UploadConfig {
     pub parallel: usize,
     /// How often and how long to retry each request.
     pub retry: RetryPolicy,
+    /// The app's `retry.shouldRetry`, asked before each retry the rules would make.
+    pub should_retry: Option<ShouldRetry>,
     /// Content type, metadata, headers, forbid-overwrite: fixed at Initiate (or PutObject).
     pub object: ObjectOptions,
     /// Seed of the backoff jitter; any value, e.g. from `Math.random()` in the browser.
@@ -129,6 +144,22 @@ pub enum Action {
     DeleteCheckpoint {
         /// The record's id.
         id: String,
+    },
+    /// Ask the app's signer (`credentials.signer`) for the signature of this request, prepared
+    /// and not yet authorized; answer with [`Upload::handle_signature`]. The `Send` follows.
+    Sign {
+        /// Names the answer.
+        id: u64,
+        /// The request, prepared and not yet authorized.
+        request: Request,
+        /// V4 (§3.3) or V1 (§2.1) StringToSign.
+        string_to_sign: String,
+        /// Which signature the string is for.
+        version: SignatureVersion,
+        /// The `x-oss-date` sent.
+        date: String,
+        /// The V4 signing region.
+        region: String,
     },
 }
 
@@ -183,6 +214,14 @@ pub enum Event {
     Failed(OssError),
     /// The upload stopped on [`Upload::pause`]; the checkpoint is kept.
     Paused,
+    /// The upload id is known and no part was sent yet (`onStart`): after Initiate, after a
+    /// resume's ListParts, or before a small file's PutObject (`upload_id` empty). Once.
+    Started {
+        /// The multipart upload's id; empty for a PutObject.
+        upload_id: String,
+        /// Whether parts of an earlier session were found.
+        resumed: bool,
+    },
 }
 
 /// How far the upload is.
@@ -213,6 +252,8 @@ pub enum Phase {
     Completing,
     /// The object exists and is verified.
     Done,
+    /// The browser is offline; requests wait for the network (`retry.offlineWaitMs`).
+    Offline,
 }
 
 /// The uploaded object, as verified.
@@ -256,6 +297,8 @@ enum Stage {
     Completing,
     /// HEAD after `NoSuchUpload` on Complete: maybe an earlier attempt did complete.
     CheckingObject,
+    /// `cancel`: AbortMultipartUpload (or waiting for Initiate's upload id to abort it).
+    Cancelling,
     Finished,
 }
 
@@ -276,6 +319,8 @@ pub struct Upload {
     progress: ProgressState,
     events: VecDeque<Event>,
     finished: bool,
+    /// What the app steers while the upload runs (`handle.rs`).
+    steer: handle::Steering,
 }
 
 impl Upload {
@@ -310,6 +355,7 @@ impl Upload {
                 &config.region,
                 config.signature_version,
                 config.retry,
+                config.should_retry.clone(),
                 config.jitter_seed,
             ),
             parts: PartTable::new(match fresh_plan {
@@ -322,6 +368,7 @@ impl Upload {
             stage: Stage::Initiating,
             events: VecDeque::new(),
             finished: false,
+            steer: handle::Steering::default(),
             config,
             file,
         };
@@ -410,6 +457,8 @@ impl Upload {
         if self.parts.single.hash == Some(id) {
             self.parts.single.hash = None;
             self.parts.single.crc = Some(crc);
+            // A small file has no upload id: it starts with its one PutObject.
+            self.started(String::new(), false);
             let template = request::put_object(
                 &self.config.bucket,
                 &self.config.key,
@@ -492,7 +541,9 @@ impl Upload {
         if self.finished {
             return;
         }
-        self.calls.on_timers(now_ms);
+        if let Err(e) = self.calls.on_timers(now_ms) {
+            return self.fail(e);
+        }
         if self.stage == Stage::Uploading {
             self.schedule_parts(now_ms);
         }

@@ -125,11 +125,16 @@ fn tally(parts: &PartTable, phase: Phase) -> (u64, u64, u32, u32) {
 
 impl Upload {
     fn phase(&self) -> Phase {
+        if self.calls.offline() {
+            return Phase::Offline;
+        }
         match self.stage {
             Stage::Single if self.parts.single.crc.is_some() => Phase::Uploading,
             Stage::Single | Stage::Resuming | Stage::Initiating => Phase::Preparing,
             Stage::Uploading => Phase::Uploading,
-            Stage::Verifying | Stage::Completing | Stage::CheckingObject => Phase::Completing,
+            Stage::Verifying | Stage::Completing | Stage::CheckingObject | Stage::Cancelling => {
+                Phase::Completing
+            }
             Stage::Finished => Phase::Done,
         }
     }

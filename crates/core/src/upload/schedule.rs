@@ -193,8 +193,13 @@ impl PartTable {
 
 impl Upload {
     /// At most `parallel` UploadParts in flight; hashing runs at most `parallel` parts ahead.
+    /// A shared `maxPartsInFlight` (`handle.rs`) lowers the first bound further.
     pub(super) fn schedule_parts(&mut self, now_ms: i64) {
         let parallel = self.config.parallel;
+        let sending_limit = self
+            .steer
+            .part_cap
+            .map_or(parallel, |cap| cap.min(parallel));
         let parts = &self.parts.parts;
         let sending = parts
             .iter()
@@ -204,7 +209,7 @@ impl Upload {
             .iter()
             .filter(|p| p.state == PartState::Hashed)
             .map(|p| p.number)
-            .take(parallel.saturating_sub(sending))
+            .take(sending_limit.saturating_sub(sending))
             .collect();
         for n in ready {
             self.send_part(n, now_ms);

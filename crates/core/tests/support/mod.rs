@@ -68,7 +68,9 @@ pub fn config(part_size: Option<u64>, parallel: usize) -> UploadConfig {
             max_attempts: 4,
             base_delay_ms: 200,
             max_delay_ms: 5_000,
+            ..RetryPolicy::default()
         },
+        should_retry: None,
         object: ObjectOptions::default(),
         jitter_seed: 7,
     }
@@ -81,6 +83,7 @@ pub fn abort_config() -> AbortConfig {
         region: cfg.region,
         signature_version: cfg.signature_version,
         retry: cfg.retry,
+        should_retry: None,
         jitter_seed: cfg.jitter_seed,
     }
 }
@@ -652,11 +655,39 @@ pub fn sts_provider(lifetime_ms: i64) -> Provider {
                 access_key_secret: SECRET.to_owned(),
                 security_token: Some(token(n)),
                 expiration_ms: Some(exp),
+                signer: false,
             },
             Some(exp),
         ))
     })
 }
+
+/// The app's signer in a scripted test: the `Action::Sign` in, the signature (or an error) out.
+pub type Signer = Box<dyn FnMut(&Action) -> Result<String, OssError>>;
+
+/// What a signer on the app's server computes with the secret, from a `Sign` action alone.
+pub fn sign_with_secret(action: &Action) -> Result<String, OssError> {
+    let Action::Sign {
+        string_to_sign,
+        version,
+        date,
+        region,
+        ..
+    } = action
+    else {
+        panic!("not a Sign action: {action:?}");
+    };
+    Ok(match version {
+        SignatureVersion::V4 => {
+            let key = oss_resumable_core::sign::v4_signing_key(SECRET, &date[..8], region, "oss");
+            oss_resumable_core::sign::v4_signature(&key, string_to_sign)
+        }
+        SignatureVersion::V1 => oss_resumable_core::sign::v1_signature(SECRET, string_to_sign),
+    })
+}
+
+/// Steers the machine between rounds (see `Harness::hook`).
+pub type Hook = Box<dyn FnMut(&mut Harness)>;
 
 pub struct Harness {
     pub m: Upload,
@@ -692,6 +723,15 @@ pub struct Harness {
     pub progress_step: Option<(u64, i64)>,
     /// The virtual time each of `events` was seen at.
     pub event_at: Vec<i64>,
+    /// Answers `Action::Sign` (the app's signer); none: a Sign action fails the test.
+    pub signer: Option<Signer>,
+    /// Every `Action::Sign` seen, in order.
+    pub sign_requests: Vec<Action>,
+    /// Called after every round of actions, to steer the machine (cancel, network, cap).
+    pub hook: Option<Hook>,
+    /// Sends fail with `TransportError::Network` (the network is gone).
+    pub network_down: bool,
+    signs: Vec<(u64, Result<String, OssError>)>,
     inflight: Vec<(u64, Request)>,
     hashes: Vec<(u64, u64, u64)>,
     cred_pending: bool,
@@ -729,6 +769,11 @@ impl Harness {
             progress_bytes: true,
             progress_step: None,
             event_at: Vec::new(),
+            signer: None,
+            sign_requests: Vec::new(),
+            hook: None,
+            network_down: false,
+            signs: Vec::new(),
             inflight: Vec::new(),
             hashes: Vec::new(),
             cred_pending: false,
@@ -770,6 +815,15 @@ impl Harness {
                         self.store = None;
                     }
                 }
+                Action::Sign { id, .. } => {
+                    let signer = self
+                        .signer
+                        .as_mut()
+                        .expect("a Sign action without a signer");
+                    let answer = signer(&a);
+                    self.signs.push((*id, answer));
+                    self.sign_requests.push(a.clone());
+                }
             }
             self.actions.push(a);
         }
@@ -799,10 +853,20 @@ impl Harness {
     pub fn run(&mut self) -> &mut Self {
         for _ in 0..100_000 {
             self.drain();
+            if let Some(mut hook) = self.hook.take() {
+                hook(self);
+                self.hook = Some(hook);
+                self.drain();
+            }
             if self.m.is_finished() {
                 return self;
             }
-            if !self.hashes.is_empty() {
+            if !self.signs.is_empty() {
+                for (id, answer) in std::mem::take(&mut self.signs) {
+                    self.m.handle_signature(id, answer, self.now);
+                    self.drain();
+                }
+            } else if !self.hashes.is_empty() {
                 for (id, start, end) in std::mem::take(&mut self.hashes) {
                     let result = if self.file_unreadable {
                         Err(OssError::client(
@@ -848,6 +912,8 @@ impl Harness {
                     }
                     let result = if (self.file_unreadable || self.send_unreadable) && len > 0 {
                         Err(TransportError::FileUnreadable)
+                    } else if self.network_down {
+                        Err(TransportError::Network)
                     } else {
                         self.oss.handle(&req, &self.file, self.now)
                     };

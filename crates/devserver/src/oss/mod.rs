@@ -42,6 +42,9 @@ pub async fn handle(State(server): State<Arc<Server>>, req: Request) -> Response
         Err(e) => return exchange.refuse(body, e).await,
     };
     exchange.addresses(&route);
+    // Counted until the answer is written (`/__dev/in-flight`).
+    let _part = (route.operation == Served::Oss(Operation::UploadPart))
+        .then(|| server.in_flight.enter(&route.key));
 
     let mut effects = Effects::fire(
         &mut lock(&server.faults),
