@@ -7,7 +7,7 @@ SHELL := /bin/bash
 ENV := source target/setup.env &&
 WASM := --target wasm32-unknown-unknown
 
-.PHONY: all setup test lint test-core test-devserver test-browser package test-package www devserver e2e demo clean bench bench-smoke bench-build
+.PHONY: all setup test lint test-core test-devserver test-browser package test-package www devserver e2e demo clean bench bench-smoke bench-build soak test-live
 
 all: test
 
@@ -60,6 +60,16 @@ devserver: setup
 ## each against its own oss-devserver; screenshots in e2e/screenshots/.
 e2e: www devserver
 	$(ENV) node --test e2e/
+
+## make soak SEED=1 UPLOADS=100: the chaos soak (e2e/soak/): seeded uploads through pkg/ in
+## Chromium against oss-devserver, with fault rules and interruptions (reload, closed tab,
+## abort); checks every object's bytes and CRC-64 on the server and where the bytes went. Prints
+## the report and writes target/soak/report-<SEED>.md. make e2e runs a short one
+## (e2e/soak.test.mjs: 8 uploads).
+SEED ?= 1
+UPLOADS ?= 100
+soak: package devserver
+	$(ENV) node scripts/soak.mjs --seed $(SEED) --uploads $(UPLOADS)
 
 ## make demo: builds everything, starts oss-devserver and serves the widget on another origin.
 demo: www devserver
