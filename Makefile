@@ -71,6 +71,12 @@ UPLOADS ?= 100
 soak: package devserver
 	$(ENV) node scripts/soak.mjs --seed $(SEED) --uploads $(UPLOADS)
 
+## make test-live: the key browser flows against a real OSS bucket, cleaned up afterwards; it
+## runs only when the OSS_LIVE_* variables are set (README "Testing against real OSS") and
+## otherwise says it is skipped. e2e/live.test.mjs runs it against oss-devserver.
+test-live: setup
+	$(ENV) scripts/test-live.sh
+
 ## make demo: builds everything, starts oss-devserver and serves the widget on another origin.
 demo: www devserver
 	$(ENV) node scripts/demo.mjs
