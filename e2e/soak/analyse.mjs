@@ -55,9 +55,17 @@ export function analyse(lines, interruptions = []) {
     if (!a && b.status === 200) held.set(id, b);
   }
   const resentBytes = resent.filter((r) => r.regression).reduce((n, r) => n + r.bytes, 0);
-  // An upload the server completed while the page was interrupted (before it read the answer):
-  // on resume ListParts says NoSuchUpload, and the client starts over (upload/answers.rs,
-  // on_no_such_upload), so the file is sent, and completed, twice.
-  const completedTwice = lines.filter((l) => (l.operation === "CompleteMultipartUpload" || l.operation === "PutObject") && l.status === 200).length > 1;
+  // An object stored twice: the first time, the page was interrupted after the server completed
+  // the upload. Either the checkpoint was still there, so resuming asked ListParts, got
+  // NoSuchUpload and started over (upload/answers.rs, on_no_such_upload: "resume"); or it was
+  // gone and upload() ended without its result (the tab went away, or an abort rejected it), so
+  // the next upload() was a new one ("again").
+  const stored = lines.filter((l) => (l.operation === "CompleteMultipartUpload" || l.operation === "PutObject") && l.status === 200);
+  let completedTwice = null;
+  if (stored.length > 1) {
+    const first = stored[0];
+    const listedGone = lines.some((l) => l.operation === "ListParts" && l.code === "NoSuchUpload" && first.uploadId && l.uploadId === first.uploadId);
+    completedTwice = listedGone ? "resume" : "again";
+  }
   return { bytes, cutOff, refused, abandoned, resent, resentBytes, completedTwice };
 }

@@ -94,7 +94,7 @@ export async function runSoak({ seed, uploads, say = () => {} }) {
         key: u.key,
       };
       const t0 = Date.now();
-      const outcome = { ...u, crc64: crc, interrupted: [], missed: [], errors: [], attempts: 0, result: null, failure: null };
+      const outcome = { ...u, crc64: crc, interrupted: [], missed: [], errors: [], attempts: 0, abortedWhenDone: 0, result: null, failure: null };
       const interruptionTimes = [];
       const left = [...u.interruptions];
       let failedInARow = 0;
@@ -128,7 +128,14 @@ export async function runSoak({ seed, uploads, say = () => {} }) {
             // The old page's call rejects (reload, close) or ends with an AbortError; it may also
             // have ended by itself in the moment before the interruption landed.
             const after = await run;
-            if (after.gone || (!after.r.ok && after.r.error.name === "AbortError")) continue;
+            const aborted = after.r && !after.r.ok && after.r.error.name === "AbortError";
+            // An AbortError for an upload the client had finished (the object stored, its
+            // checkpoint deleted): the caller is told it paused, and nothing is left to resume.
+            if (aborted && (await oss.head(u.key))) {
+              const pending = await page.evaluate((store) => window.drive.pending(store), CHECKPOINT_STORE);
+              if (!pending.some((p) => p.key === u.key)) outcome.abortedWhenDone++;
+            }
+            if (after.gone || aborted) continue;
             answer = after;
           }
           // Otherwise the upload ended first: a failure keeps the interruption for the retry.
