@@ -39,11 +39,12 @@ export function analyse(lines, interruptions = []) {
     const a = held.get(id);
     if (a && end(a) + MARGIN_MS <= arrival(b)) {
       // The client had been told the part exists: by a ListParts that arrived after the part was
-      // stored, or by the part's own answer when no interruption came in between.
+      // stored, or by the part's own answer when the page that sent it was not interrupted before
+      // the re-send (a new page learns only from ListParts).
       const listed = lines.some(
         (l) => l.operation === "ListParts" && l.status === 200 && l.uploadId === b.uploadId && end(a) + MARGIN_MS <= arrival(l) && arrival(l) <= arrival(b),
       );
-      const interrupted = interruptions.some((t) => end(a) - MARGIN_MS <= t && t <= arrival(b));
+      const interrupted = interruptions.some((t) => arrival(a) - MARGIN_MS <= t && t <= arrival(b));
       resent.push({
         partNumber: b.partNumber,
         uploadId: b.uploadId,
