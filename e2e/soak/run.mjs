@@ -18,6 +18,8 @@ const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 const CHECKPOINT_STORE = "soak";
 /** Consecutive failed attempts (OssError) after which an upload counts as failed. */
 const MAX_FAILED_IN_A_ROW = 2;
+/** One upload() call that takes longer has hung (48 MiB take a few seconds here). */
+const ATTEMPT_TIMEOUT_MS = 180_000;
 
 /**
  * Runs `uploads` uploads of plan(`seed`). Returns { seed, uploads: [per-upload outcome], ... }
@@ -106,10 +108,13 @@ export async function runSoak({ seed, uploads, say = () => {} }) {
       while (!outcome.result && !outcome.failure) {
         outcome.attempts++;
         Object.assign(progress, { page, first: null, loaded: 0, total: 0, waiters: [] });
-        const run = page.evaluate((s) => window.drive.upload(s), spec).then(
-          (r) => ({ r }),
-          (e) => ({ gone: e }),
-        );
+        const run = Promise.race([
+          page.evaluate((s) => window.drive.upload(s), spec).then(
+            (r) => ({ r }),
+            (e) => ({ gone: e }),
+          ),
+          new Promise((resolve) => setTimeout(resolve, ATTEMPT_TIMEOUT_MS, { hung: true }).unref()),
+        ]);
         let answer;
         const next = left[0];
         if (next) {
@@ -146,6 +151,11 @@ export async function runSoak({ seed, uploads, say = () => {} }) {
           // Otherwise the upload ended first: a failure keeps the interruption for the retry.
         } else {
           answer = await run;
+        }
+        if (answer.hung) {
+          outcome.failure = `upload() neither resolved nor rejected within ${ATTEMPT_TIMEOUT_MS / 1000} s`;
+          page = await interrupt(page, "reload", open);
+          break;
         }
         if (answer.gone) throw new Error(`upload ${u.index}: the page went away: ${answer.gone.message}`);
         const r = answer.r;
