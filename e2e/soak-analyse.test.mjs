@@ -73,6 +73,9 @@ test("bytes cut off, refused and left behind are told apart; an object stored tw
   ];
   const a = analyse(log, [T0 + 100]);
   assert.deepEqual([a.bytes, a.cutOff, a.refused, a.abandoned, a.resent.length], [370, 70, 100, 100, 0]);
+  // A small file stored twice by PutObject: the first copy is left behind too.
+  const puts = analyse([line(0, "PutObject", { id: null, bytes: 9 }), line(50, "PutObject", { id: null, bytes: 9 })], []);
+  assert.deepEqual([puts.bytes, puts.abandoned, puts.completedTwice], [18, 9, "again"]);
   assert.equal(a.completedTwice, "resume");
   // Without the checkpoint (no ListParts), the second upload was a new call.
   assert.equal(analyse(log.filter((l) => l.operation !== "ListParts"), []).completedTwice, "again");

@@ -26,10 +26,14 @@ export function analyse(lines, interruptions = []) {
   const isCut = (l) => l.status === 0 || l.code === "IncompleteBody";
   const cutOff = body.filter(isCut).reduce((n, l) => n + l.bytesReceived, 0);
   const refused = body.filter((l) => l.status >= 300 && !isCut(l)).reduce((n, l) => n + l.bytesReceived, 0);
-  // The upload that completed; parts stored under any other uploadId were abandoned (NoSuchUpload).
+  // The upload that completed; parts stored under any other uploadId were left behind (the
+  // client started over after NoSuchUpload).
   const completed = lines.filter((l) => l.operation === "CompleteMultipartUpload" && l.status === 200).at(-1);
+  // So were small files' PutObjects stored before the last one (the object was stored twice).
+  const puts = body.filter((l) => l.operation === "PutObject" && l.status === 200).slice(0, -1);
   const abandoned = body
     .filter((l) => l.operation === "UploadPart" && l.status === 200 && completed && l.uploadId !== completed.uploadId)
+    .concat(puts)
     .reduce((n, l) => n + l.bytesReceived, 0);
 
   const held = new Map(); // "uploadId part" -> first 200 line

@@ -38,10 +38,8 @@ export function markdown(run, { command } = {}) {
   const missed = sum(u, (o) => o.missed.length);
   const counts = (m) => Object.entries(m).sort().map(([k, n]) => `${k} ${n}`).join(", ") || "none";
   const failures = judge(run);
-  const twice = (kind) => {
-    const which = u.filter((o) => o.log.completedTwice === kind);
-    return which.length ? `${which.length}: ${which.map((o) => "#" + o.index).join(", ")}` : "none";
-  };
+  const listed = (which) => (which.length ? `${which.length}: ${which.map((o) => "#" + o.index).join(", ")}` : "none");
+  const twice = (kind) => listed(u.filter((o) => o.log.completedTwice === kind));
   const other = received - fileBytes - cutOff - refused - abandoned - sum(resent, (r) => r.bytes);
   const lines = [
     command ? `Command: \`${command}\` (${run.seconds.toFixed(0)} s).` : `${run.seconds.toFixed(0)} s.`,
@@ -59,12 +57,12 @@ export function markdown(run, { command } = {}) {
     `| UploadPart + PutObject body bytes received / sum of file sizes | ${mib(received)} / ${mib(fileBytes)} = ${fileBytes ? (received / fileBytes).toFixed(3) : "-"} |`,
     `| of the extra: bodies cut off mid-request (drop faults; the page reloaded, closed or aborted) | ${mib(cutOff)} |`,
     `| of the extra: bodies read and refused (5xx, expired token, skew, NoSuchUpload) | ${mib(refused)} |`,
-    `| of the extra: parts of uploads left behind (forgotten by the server: NoSuchUpload, restart) | ${mib(abandoned)} |`,
+    `| of the extra: parts of uploads left behind (NoSuchUpload, restart), objects stored before the last | ${mib(abandoned)} |`,
     `| of the extra: parts re-sent while the server held them | ${resent.length} (${mib(sum(resent, (r) => r.bytes))}); after the client knew: ${regressions.length} |`,
     `| of the extra: unaccounted for | ${mib(other)} |`,
     `| stored twice: completed as the page was interrupted, resumed, ListParts said NoSuchUpload, sent again | ${twice("resume")} |`,
     `| stored twice: completed, then upload() ended without its result (tab gone, or aborted), called again | ${twice("again")} |`,
-    `| aborts that rejected with AbortError after the upload had finished (object stored, checkpoint deleted) | ${sum(u, (o) => o.abortedWhenDone)} |`,
+    `| aborts that rejected with AbortError after the upload had finished (object stored, checkpoint deleted) | ${listed(u.filter((o) => o.abortedWhenDone))} |`,
     `| checkpoints left in IndexedDB | ${run.checkpointsLeft} |`,
     `| verdict | ${failures.length ? `**FAILED** (${failures.length})` : "passed"} |`,
   ];

@@ -238,7 +238,7 @@ export function line(o) {
     o.signatureVersion,
     `faults ${faults}`,
     `interrupted ${o.interrupted.join(",") || "-"}${o.missed.length ? ` (ended before ${o.missed.join(",")})` : ""}`,
-    `errors ${o.errors.join(",") || "-"}`,
+    `errors ${o.errors.join(",") || "-"}${o.abortedWhenDone ? " (an AbortError after the upload had finished)" : ""}`,
     `received ${ratio}×`,
     `${o.seconds.toFixed(1)} s`,
     o.failure || "",
