@@ -7,7 +7,7 @@ SHELL := /bin/bash
 ENV := source target/setup.env &&
 WASM := --target wasm32-unknown-unknown
 
-.PHONY: all setup test lint test-core test-devserver test-browser package test-package www devserver e2e demo clean bench bench-smoke bench-build soak test-live
+.PHONY: all setup test lint test-core test-devserver test-browser package test-package www devserver e2e demo clean bench bench-smoke bench-build
 
 all: test
 
@@ -66,6 +66,7 @@ e2e: www devserver
 ## abort); checks every object's bytes and CRC-64 on the server and where the bytes went. Prints
 ## the report and writes target/soak/report-<SEED>.md. make e2e runs a short one
 ## (e2e/soak.test.mjs: 8 uploads).
+.PHONY: soak test-live
 SEED ?= 1
 UPLOADS ?= 100
 soak: package devserver
