@@ -64,6 +64,23 @@ devserver: setup
 e2e: www devserver
 	$(ENV) node --test e2e/
 
+## make soak SEED=1 UPLOADS=100: the chaos soak (e2e/soak/): seeded uploads through pkg/ in
+## Chromium against oss-devserver, with fault rules and interruptions (reload, closed tab,
+## abort); checks every object's bytes and CRC-64 on the server and where the bytes went. Prints
+## the report and writes target/soak/report-<SEED>.md. make e2e runs a short one
+## (e2e/soak.test.mjs: 8 uploads).
+.PHONY: soak test-live
+SEED ?= 1
+UPLOADS ?= 100
+soak: package devserver
+	$(ENV) node scripts/soak.mjs --seed $(SEED) --uploads $(UPLOADS)
+
+## make test-live: the key browser flows against a real OSS bucket, cleaned up afterwards; it
+## runs only when the OSS_LIVE_* variables are set (README "Testing against real OSS") and
+## otherwise says it is skipped. e2e/live.test.mjs runs it against oss-devserver.
+test-live: setup
+	$(ENV) scripts/test-live.sh
+
 ## make demo: builds everything, starts oss-devserver and serves the widget on another origin.
 demo: www devserver
 	$(ENV) node scripts/demo.mjs
