@@ -1,9 +1,9 @@
-// Resume after a reload without picking the file again. The widget keeps the file's
+// Resume after a reload without picking the file again. <oss-uploader> keeps the file's
 // FileSystemFileHandle in its own IndexedDB store; after the reload, one click on Resume calls
 // handle.requestPermission({mode: "read"}) and goes on. showOpenFilePicker needs a person, so
 // the handle here comes from the origin private file system, which Chromium keeps readable
-// across reloads — the stand-in docs/toolchain.md describes — handed to the widget through its
-// automation hook `ossWidget.addFileHandles([handle])`.
+// across reloads — the stand-in docs/toolchain.md describes — handed to the element through
+// its method `addFileHandles([handle])`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { launch, openWidget, pendingRow, row, screenshot, setSettings, startEnv, tempProfile, waitForPercent, waitForState, watchErrors, writeTestFile } from "./lib/harness.mjs";
@@ -30,7 +30,7 @@ test("stored file handle: reload at ~40 %, one click resumes without re-picking"
         const handle = await dir.getFileHandle(name, { create: true });
         const writable = await handle.createWritable();
         await (await fetch(url)).body.pipeTo(writable);
-        await window.ossWidget.addFileHandles([handle]);
+        await document.querySelector("oss-uploader").addFileHandles([handle]);
       },
       [`/files/${file.name}`, file.name],
     );

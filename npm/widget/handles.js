@@ -1,6 +1,7 @@
-// The widget's own IndexedDB database: the FileSystemFileHandle of each file being uploaded, so
-// that after a reload or a browser restart one click (and a read-permission prompt) resumes the
-// upload without picking the file again. The library's checkpoint store never sees it.
+// The file handles <oss-uploader> keeps, in its own IndexedDB database: the FileSystemFileHandle
+// of each file being uploaded, so that after a reload or a browser restart one click (and a
+// read-permission prompt) resumes the upload without picking the file again. The library's
+// checkpoint store never sees it; a handle is not a secret (it reads nothing without permission).
 //
 // Records are keyed by what `pending()` reports of an upload — bucket, key, file name, size and
 // lastModified — so a handle can be matched to a pending upload without knowing its id.
