@@ -184,7 +184,7 @@ export class OssUploader extends HTMLElement {
       return null;
     }
     try {
-      this.#uploader = new Uploader({ ...c.uploader, credentials });
+      this.#uploader = makeUploader({ ...c.uploader, credentials });
       this.#uploaderError = null;
     } catch (e) {
       this.#uploaderError = this.text("setupError", { message: e?.message || e });
@@ -614,6 +614,18 @@ export class OssUploader extends HTMLElement {
   }
   forgetHandle(identity) {
     this.#forgetHandle(identity);
+  }
+}
+
+/** V4 signing needs the region, which the library derives from an OSS endpoint. For another
+ *  endpoint (a local server, a custom domain) without a `region` attribute, the element signs
+ *  with V1, which names no region (docs/protocol.md §2); set `region` to sign with V4. */
+function makeUploader(options) {
+  try {
+    return new Uploader(options);
+  } catch (e) {
+    if (options.region || e?.code !== "InvalidArgument" || !/region/.test(e.message)) throw e;
+    return new Uploader({ ...options, signatureVersion: "v1" });
   }
 }
 
