@@ -295,19 +295,21 @@ export class OssUploader extends HTMLElement {
   #addEntry({ file, relativePath, handle }, resumeFrom = null) {
     const c = this.config;
     let key = resumeFrom?.key;
-    let refusal = this.#restrict(file, c);
-    if (!key && !refusal) {
+    let refusal = null;
+    if (!key) {
       try {
         key = this.#keyFor ? this.#keyFor(file, relativePath) : c.prefix + relativePath;
         if (typeof key !== "string" || !key) throw new Error(`keyFor returned ${JSON.stringify(key)}`);
       } catch (e) {
+        key = undefined;
         refusal = { code: "InvalidArgument", message: e.message };
       }
     }
+    refusal ??= this.#restrict(file, c);
     const uploader = refusal ? null : this.uploader;
     if (!refusal && !uploader) refusal = { code: "NotConfigured", message: this.#uploaderError };
     const identity = { bucket: c.bucket, key, fileName: file.name, fileSize: file.size, lastModified: file.lastModified };
-    const existing = !refusal && this.rows.find((r) => r.key && sameUpload(r.identity, identity));
+    const existing = !refusal && this.rows.find((r) => r.uploader && sameUpload(r.identity, identity));
     if (existing && existing.state !== "done" && existing.state !== "failed") {
       if (existing.state === "paused") this.#resumeRow(existing);
       return existing;

@@ -55,7 +55,7 @@ export class PendingList {
     const { el } = this;
     const bucket = el.config.bucket;
     this.entries = this.all.filter(
-      (p) => p.bucket === bucket && !el.rows.some((r) => r.key && sameUpload(r.identity, p) && r.state !== "cancelling"),
+      (p) => p.bucket === bucket && !el.rows.some((r) => r.uploader && sameUpload(r.identity, p) && r.state !== "cancelling"),
     );
     const list = el.$("pending-list");
     const keep = new Set(this.entries.map((p) => p.id));
