@@ -77,6 +77,10 @@ export function rowState(page, key) {
 
 /** Waits until every row whose key is in `keys` is in one of `states`. */
 export async function waitForRows(page, keys, states, timeout = 60000) {
+  const rows = () =>
+    page.evaluate(() =>
+      [...document.querySelector("oss-uploader").shadowRoot.querySelectorAll("li[data-upload]")].map((li) => `${li.dataset.key}: ${li.dataset.state} ${li.innerText.replace(/\s+/g, " ")}`),
+    );
   await page.waitForFunction(
     ([keys, states]) => {
       const root = document.querySelector("oss-uploader").shadowRoot;
@@ -84,7 +88,9 @@ export async function waitForRows(page, keys, states, timeout = 60000) {
     },
     [keys, [].concat(states)],
     { timeout },
-  );
+  ).catch(async (e) => {
+    throw new Error(`${e.message}\nwaiting for ${keys} to be ${states}; the rows:\n${(await rows()).join("\n")}`);
+  });
 }
 
 /** Runs axe-core (npm) on the page, open shadow roots included; returns its violations. */

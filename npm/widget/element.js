@@ -451,7 +451,8 @@ export class OssUploader extends HTMLElement {
     if (this.#batch.length && !this.rows.some((r) => ACTIVE.includes(r.state) || r.running)) {
       const results = this.#batch;
       this.#batch = [];
-      this.announce(this.text("announceAllDone"));
+      const failed = results.filter((r) => r.error).length;
+      this.announce(this.text("announceAllDone", { done: results.length - failed, failed }));
       this.event("oss-queue-complete", { results });
     }
   }

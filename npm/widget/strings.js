@@ -62,7 +62,7 @@ const en = {
   announceCancelled: "{name} cancelled.",
   announceDiscarded: "{name} discarded.",
   announceAdded: "{count} files added.",
-  announceAllDone: "All uploads finished.",
+  announceAllDone: "Queue finished: {done} uploaded, {failed} failed.",
 };
 
 const zhCN = {
@@ -124,7 +124,7 @@ const zhCN = {
   announceCancelled: "{name} 已取消。",
   announceDiscarded: "{name} 已丢弃。",
   announceAdded: "已添加 {count} 个文件。",
-  announceAllDone: "全部上传已结束。",
+  announceAllDone: "队列已结束：成功 {done} 个，失败 {failed} 个。",
 };
 
 export const builtIn = { en, "zh-CN": zhCN };
