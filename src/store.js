@@ -6,11 +6,20 @@
 // Layout (unchanged from the earlier rexie-based store, so existing checkpoints still load):
 // database `name`, version 1, object store "checkpoints" with out-of-line string keys (the
 // checkpoint id); each record is an object whose "checkpoint" field holds the checkpoint JSON.
-// Other fields of a record (a widget may keep a FileSystemFileHandle there) are kept on writes.
+// Other fields of a record are kept on writes; one is ours: "fileHandle", the
+// FileSystemFileHandle an upload was started from (a structured clone, not a secret, and not part
+// of the checkpoint's JSON or its integrity record; src/file_handle.rs).
 // Every rejection is a string, "<DOMException name>: <message>", for the warning or error text.
 
 const STORE = "checkpoints";
 const FIELD = "checkpoint";
+const HANDLE = "fileHandle";
+
+/** The handles of uploads running in this page, by checkpoint id: putCheckpoint stores each one
+ *  beside its checkpoint, so no record is ever written for a handle alone. */
+const running = new Map();
+export const rememberHandle = (id, handle) => void running.set(id, handle);
+export const forgetHandle = (id) => void running.delete(id);
 
 const text = (e) => String(e ?? "IndexedDB transaction aborted");
 
@@ -74,7 +83,17 @@ export function putCheckpoint(db, id, json) {
       const existing = req.result;
       const record = existing !== null && typeof existing === "object" ? existing : {};
       record[FIELD] = json;
-      store.put(record, id);
+      const handle = running.get(id);
+      if (handle) record[HANDLE] = handle;
+      try {
+        store.put(record, id);
+      } catch (e) {
+        // A DataCloneError: this browser cannot store the handle; keep the checkpoint.
+        if (!handle) throw e;
+        running.delete(id);
+        delete record[HANDLE];
+        store.put(record, id);
+      }
     };
   });
 }
@@ -96,5 +115,34 @@ export function allCheckpoints(db) {
         if (typeof id === "string" && json !== undefined) out.value.push([id, json]);
       });
     };
+  });
+}
+
+/** The FileSystemFileHandle stored beside the checkpoint `id`, or undefined. */
+export function getFileHandle(db, id) {
+  return run(db, "readonly", (store, out) => {
+    const req = store.get(id);
+    req.onsuccess = () => (out.value = req.result?.[HANDLE] ?? undefined);
+  });
+}
+
+/** Forgets the handle stored beside `id` (it no longer reads the file); the checkpoint stays. */
+export function dropFileHandle(db, id) {
+  return run(db, "readwrite", (store) => {
+    const req = store.get(id);
+    req.onsuccess = () => {
+      if (!req.result?.[HANDLE]) return;
+      delete req.result[HANDLE];
+      store.put(req.result, id);
+    };
+  });
+}
+
+/** The ids of the records that keep a handle. */
+export function handleIds(db) {
+  return run(db, "readonly", (store, out) => {
+    const keys = store.getAllKeys();
+    const values = store.getAll();
+    values.onsuccess = () => (out.value = keys.result.filter((id, i) => values.result[i]?.[HANDLE]));
   });
 }

@@ -23,7 +23,10 @@ const mutations = [
   ["PendingUpload.bytesDone becomes a string", /(interface PendingUpload \{[^}]*?bytesDone: )number/, "$1string"],
   ["StsCredentials.securityToken becomes required", /securityToken\?: string;/, "securityToken: string;"],
   ["discard() resolves to boolean", /discard\(id: string\): Promise<void>;/, "discard(id: string): Promise<boolean>;"],
-  ["upload() takes the key first", /upload\(file: File \| Blob, key: string,/, "upload(key: string, file: File | Blob,"],
+  ["upload() takes the key first", /upload\(file: File \| Blob \| FileSystemFileHandle, key: string,/, "upload(key: string, file: File | Blob,"],
+  ["upload() no longer takes a file handle", /upload\(file: File \| Blob \| FileSystemFileHandle,/, "upload(file: File | Blob,"],
+  ["PendingUpload.resumeWith gains \"none\"", /resumeWith: "handle" \| "file";/, 'resumeWith: "handle" | "file" | "none";'],
+  ["resume() takes no options", /resume\(id: string, options\?: UploadOptions \| null\): Promise<UploadResult>;/, "resume(id: string): Promise<UploadResult>;"],
   ["partSize also accepts strings (a @ts-expect-error goes unused)", /partSize\?: number;/, "partSize?: number | string;"],
   ["pending() returns one upload", /pending\(\): Promise<PendingUpload\[\]>;/, "pending(): Promise<PendingUpload>;"],
 ];

@@ -100,11 +100,14 @@ pub enum ClientCode {
     Aborted,
     /// A stored checkpoint is damaged, foreign or from an unknown version.
     CheckpointInvalid,
+    /// The file cannot be read through its stored `FileSystemFileHandle` (none kept, permission
+    /// refused, file moved or deleted): the page asks for the file and calls `upload()`.
+    FileUnreadable,
 }
 
 impl ClientCode {
     /// Every client code, for exhaustive tests and the `.d.ts`.
-    pub const ALL: [ClientCode; 10] = [
+    pub const ALL: [ClientCode; 11] = [
         ClientCode::NetworkError,
         ClientCode::FileChanged,
         ClientCode::InvalidArgument,
@@ -115,6 +118,7 @@ impl ClientCode {
         ClientCode::InvalidResponse,
         ClientCode::Aborted,
         ClientCode::CheckpointInvalid,
+        ClientCode::FileUnreadable,
     ];
 
     /// The code string the JS `OssError.code` carries.
@@ -130,6 +134,7 @@ impl ClientCode {
             ClientCode::InvalidResponse => "InvalidResponse",
             ClientCode::Aborted => "Aborted",
             ClientCode::CheckpointInvalid => "CheckpointInvalid",
+            ClientCode::FileUnreadable => "FileUnreadable",
         }
     }
 }
