@@ -1,15 +1,16 @@
 // <oss-uploader>: the upload widget as a custom element, built only on the package's public API
-// (Uploader: upload, pending, discard). Files and folders are dropped or picked, restricted,
-// queued `files-at-once` at a time and shown as rows with progress, speed, time left and
-// Pause/Resume/Cancel; the "Resumable uploads" list (pending.js) offers what a reload or a
-// closed browser left behind. Configuration comes from attributes (config.js) and properties,
-// texts from strings.js; every change a page may care about is a bubbling, composed event.
+// (Uploader: upload, pending, discard, resume). Files and folders are dropped or picked,
+// restricted, queued `files-at-once` at a time and shown as rows with progress, speed, time left
+// and Pause/Resume/Cancel; the "Resumable uploads" list (pending.js) offers what a reload or a
+// closed browser left behind. A file picked or dropped as a FileSystemFileHandle is uploaded as
+// one, so the library keeps the handle beside its checkpoint and `resume(id)` needs no picking.
+// Configuration comes from attributes (config.js) and properties, texts from strings.js; every
+// change a page may care about is a bubbling, composed event.
 import { Uploader } from "../index.js";
 import { readConfig, CONFIG_ATTRIBUTES } from "./config.js";
 import { fill, builtIn, languageOf } from "./strings.js";
 import { formatter, percentOf } from "./format.js";
 import { accepts, fromInput, readDrop } from "./files.js";
-import { handleKey, loadHandles, saveHandle, deleteHandle } from "./handles.js";
 import { PendingList, sameUpload } from "./pending.js";
 import { css } from "./styles.js";
 
@@ -37,7 +38,6 @@ export class OssUploader extends HTMLElement {
   #picking = null;
   #dragDepth = 0;
   rows = [];
-  handles = new Map();
 
   constructor() {
     super();
@@ -167,9 +167,7 @@ export class OssUploader extends HTMLElement {
   // ---- Set-up.
 
   async #start() {
-    this.handles = await loadHandles();
     await this.refreshPending();
-    this.pendingList.prune();
     this.#status(this.uploader ? "" : this.#uploaderError);
     this.setAttribute("data-ready", "true");
   }
@@ -292,7 +290,15 @@ export class OssUploader extends HTMLElement {
     return this.#addEntry({ file, relativePath: file.name, handle }, entry);
   }
 
-  #addEntry({ file, relativePath, handle }, resumeFrom = null) {
+  /** Resumes `entry` from the file handle the library keeps with it. Started at once, not
+   *  queued: reading the handle may need a permission prompt, which only a click can show. */
+  resumeStored(entry) {
+    const file = { name: entry.fileName, size: entry.fileSize, lastModified: entry.lastModified };
+    const row = this.#addEntry({ file, relativePath: entry.key, handle: null }, entry, entry.id);
+    if (row?.state === "queued" && !row.running) this.#startRow(row);
+  }
+
+  #addEntry({ file, relativePath, handle }, resumeFrom = null, resumeId = null) {
     const c = this.config;
     let key = resumeFrom?.key;
     let refusal = null;
@@ -321,7 +327,7 @@ export class OssUploader extends HTMLElement {
     el.setAttribute("part", "row");
     el.dataset.upload = "";
     el.innerHTML = ROW;
-    const row = { id: `u${nextRowId++}`, el, file, key, identity, handle, uploader, state: "queued", percent: 0 };
+    const row = { id: `u${nextRowId++}`, el, file, key, identity, handle, resumeId, uploader, state: "queued", percent: 0 };
     el.dataset.id = row.id;
     el.dataset.fileName = file.name;
     if (key) el.dataset.key = key;
@@ -347,10 +353,6 @@ export class OssUploader extends HTMLElement {
     if (pending) {
       row.percent = percentOf(pending.bytesDone, pending.fileSize);
       this.#note(row, this.text("resuming", { size: this.format.bytes(pending.bytesDone) }));
-    }
-    if (handle) {
-      const hk = handleKey(identity);
-      saveHandle(hk, handle).then(() => this.handles.set(hk, { handle, savedAt: Date.now() }));
     }
     this.#setState(row, "queued");
     this.pendingList.render();
@@ -464,17 +466,21 @@ export class OssUploader extends HTMLElement {
     delete row.el.dataset.errorCode;
     requestPersistentStorage();
     const extra = this.#uploadOptions;
-    this.event("oss-upload-start", { file: row.file, key: row.key, id: row.id });
-    row.running = row.uploader
-      .upload(row.file, row.key, {
-        ...extra,
-        contentType: extra.contentType ?? (row.file.type || undefined),
-        signal: controller.signal,
-        onProgress: (p) => {
-          this.#progress(row, p);
-          extra.onProgress?.(p);
-        },
-      })
+    this.event("oss-upload-start", { file: row.resumeId ? null : row.file, key: row.key, id: row.id });
+    const options = {
+      ...extra,
+      contentType: extra.contentType ?? (row.file.type || undefined),
+      signal: controller.signal,
+      onProgress: (p) => {
+        this.#progress(row, p);
+        extra.onProgress?.(p);
+      },
+    };
+    // A handle is uploaded as a handle, so the library stores it beside the checkpoint.
+    const started = row.resumeId
+      ? row.uploader.resume(row.resumeId, options)
+      : row.uploader.upload(row.handle || row.file, row.key, options);
+    row.running = started
       .then(
         (result) => this.#finished(row, result),
         (error) => this.#stopped(row, error),
@@ -532,7 +538,6 @@ export class OssUploader extends HTMLElement {
     this.announce(this.text("announceDone", { name: row.file.name }));
     this.#batch.push({ file: row.file, key: row.key, result });
     this.event("oss-upload-complete", { key: row.key, result });
-    this.#forgetHandle(row.identity);
     this.refreshPending();
   }
 
@@ -546,6 +551,12 @@ export class OssUploader extends HTMLElement {
       return;
     }
     const code = error?.code || "Error";
+    if (row.resumeId && (code === "FileUnreadable" || code === "FileChanged")) {
+      // The kept handle does not give the file: the list asks for it instead.
+      this.#removeRow(row, true);
+      this.pendingList.refresh().then(() => this.pendingList.message(this.text("cannotReopen"), row.resumeId));
+      return;
+    }
     const message = code === "UploadInProgress" ? this.text("inProgressElsewhere") : error?.message || String(error);
     const status = error?.status ? `HTTP ${error.status}` : "";
     const suffix = message.includes(code) ? status : [code, status].filter(Boolean).join(", ");
@@ -582,7 +593,6 @@ export class OssUploader extends HTMLElement {
     try {
       const listed = await row.uploader.pending();
       for (const p of listed.filter((p) => sameUpload(p, row.identity))) await row.uploader.discard(p.id);
-      this.#forgetHandle(row.identity);
       this.#removeRow(row);
       this.announce(this.text("announceCancelled", { name: row.file.name }));
     } catch (e) {
@@ -592,8 +602,8 @@ export class OssUploader extends HTMLElement {
     this.refreshPending();
   }
 
-  #removeRow(row) {
-    if (row.running) return;
+  #removeRow(row, force = false) {
+    if (row.running && !force) return;
     const i = this.rows.indexOf(row);
     this.keepFocus(row.el, this.rows[i + 1]?.el || this.rows[i - 1]?.el);
     row.el.remove();
@@ -608,15 +618,6 @@ export class OssUploader extends HTMLElement {
     if (!el.contains(this.shadowRoot.activeElement)) return;
     const target = next && [...next.querySelectorAll("button")].find((b) => !b.hidden && !b.disabled);
     (target || this.$("pick-files")).focus();
-  }
-
-  #forgetHandle(identity) {
-    const key = handleKey(identity);
-    this.handles.delete(key);
-    deleteHandle(key);
-  }
-  forgetHandle(identity) {
-    this.#forgetHandle(identity);
   }
 }
 

@@ -1,7 +1,8 @@
 // Types of oss-resumable/widget: the <oss-uploader> element.
 import type { UploaderOptions, UploadOptions, UploadResult } from "../index.js";
 
-export interface OssUploadStartDetail { file: File; key: string; id: string }
+/** `file` is null when the upload resumed from the file handle the library keeps. */
+export interface OssUploadStartDetail { file: File | null; key: string; id: string }
 export interface OssUploadProgressDetail { key: string; loaded: number; total: number; bytesPerSecond: number }
 export interface OssUploadCompleteDetail { key: string; result: UploadResult }
 /** `error` is an OssError (name "OssError", `code`), or for a refused file an Error named

@@ -1,9 +1,9 @@
 // The "Resumable uploads" list of <oss-uploader>: what `uploader.pending()` reports for the
-// element's bucket, minus what a row is working on. Resume is one click where a stored file
-// handle can still be read (handles.js), otherwise the file is picked again and checked by name,
-// size and date; Discard aborts the multipart upload and deletes the checkpoint.
+// element's bucket, minus what a row is working on. Resume is one click where the library keeps
+// a file handle with the upload (`resumeWith: "handle"`: `uploader.resume(id)`), otherwise the
+// file is picked again and checked by name, size and date; Discard aborts the multipart upload
+// and deletes the checkpoint.
 import { percentOf } from "./format.js";
-import { deleteHandle, handleKey } from "./handles.js";
 
 const ROW = `<div class="line"><span class="name" part="name" data-field="name"></span><span class="size" data-field="size"></span></div>
 <div class="bar" part="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"><div class="fill" part="bar-fill" data-field="bar"></div></div>
@@ -79,7 +79,7 @@ export class PendingList {
         li.querySelector('[data-action="discard-pending"]').addEventListener("click", () => this.discard(p.id));
       }
       const percent = percentOf(p.bytesDone, p.fileSize);
-      const hasHandle = el.handles.has(handleKey(p));
+      const hasHandle = p.resumeWith === "handle";
       const field = (name) => li.querySelector(`[data-field="${name}"]`);
       Object.assign(li.dataset, { key: p.key, fileName: p.fileName, hasHandle: String(hasHandle), percent: String(percent) });
       field("name").textContent = p.key;
@@ -105,30 +105,12 @@ export class PendingList {
     el.$("resumable").hidden = this.entries.length === 0 && el.$("pending-message").hidden;
   }
 
-  async resume(id) {
-    const { el } = this;
+  resume(id) {
     const p = this.entries.find((e) => e.id === id);
     if (!p) return;
     this.message("", id);
-    const stored = el.handles.get(handleKey(p));
-    if (stored) {
-      try {
-        // Asked straight from the click, so the browser may show its prompt. Only Chromium's
-        // handles have requestPermission (https://wicg.github.io/file-system-access/); elsewhere
-        // a handle is not trusted after a reload and the file is picked again.
-        const h = stored.handle;
-        const permission = h.requestPermission ? await h.requestPermission({ mode: "read" }) : "unsupported";
-        if (permission !== "granted") throw new Error(permission);
-        const file = await h.getFile();
-        if (this.matches(file, p)) el.resumeEntry(file, h, p);
-      } catch {
-        this.message(el.text("cannotReopen"), id);
-        el.forgetHandle(p);
-        this.render();
-      }
-      return;
-    }
-    el.pickFileFor(p);
+    if (p.resumeWith === "handle") this.el.resumeStored(p);
+    else this.el.pickFileFor(p);
   }
 
   /** Whether `file` is the one the pending upload `p` started with; says why not on its row. */
@@ -154,7 +136,6 @@ export class PendingList {
     buttons.forEach((b) => (b.disabled = true));
     try {
       await el.uploader.discard(id);
-      if (p) el.forgetHandle(p);
       el.announce(el.text("announceDiscarded", { name: p ? p.fileName : id }));
     } catch (e) {
       buttons.forEach((b) => (b.disabled = false));
@@ -162,17 +143,5 @@ export class PendingList {
       return;
     }
     await this.refresh();
-  }
-
-  /** Drops stored handles no pending upload needs (older than a day, so a tab that is just
-   *  starting an upload keeps its own). */
-  prune() {
-    const day = 24 * 3600 * 1000;
-    const wanted = new Set(this.all.map(handleKey));
-    for (const [key, value] of this.el.handles) {
-      if (wanted.has(key) || Date.now() - (value.savedAt || 0) <= day) continue;
-      this.el.handles.delete(key);
-      deleteHandle(key);
-    }
   }
 }
