@@ -135,3 +135,17 @@ test("Simplified Chinese: lang=\"zh-CN\", the browser's language, and overridden
   assert.deepEqual(errors, []);
   await zhBrowser.close();
 });
+
+test("cname, which the library cannot address yet, refuses files with a message instead of uploading elsewhere", async () => {
+  const page = await browser.newPage();
+  await openElementPage(page, writeElementPage(env, "cname", { ...serverAttributes(env), prefix: "c/", cname: "" }));
+  assert.match(await page.locator("#status").innerText(), /Custom domains \(cname\) are not supported yet/);
+  const file = writeTestFile(env.tmp, "cname.bin", 10 * KIB);
+  await page.setInputFiles("#file-input", file.path);
+  await waitForRows(page, ["c/cname.bin"], "refused");
+  const row = await rowState(page, "c/cname.bin");
+  assert.equal(row.errorCode, "NotConfigured");
+  assert.match(row.text, /cname/);
+  assert.deepEqual(await env.dev.requests("c/cname.bin"), []);
+  await page.close();
+});
