@@ -151,6 +151,14 @@ test("320 px wide: no sideways scrolling, zero axe violations; the demo page too
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), "fits 320 px");
   await expectNoViolations(page, "320 px");
   await screenshot(page, "element-6-320px");
+  // Dark: the system's preference switches the colours, which keep their contrast.
+  const background = () => page.evaluate(() => getComputedStyle(document.querySelector("oss-uploader")).backgroundColor);
+  const light = await background();
+  await page.emulateMedia({ colorScheme: "dark" });
+  assert.notEqual(await background(), light, "prefers-color-scheme: dark changes the element's colours");
+  await expectNoViolations(page, "320 px, dark");
+  await screenshot(page, "element-7-320px-dark");
+  await page.emulateMedia({ colorScheme: "light" });
 
   await page.setViewportSize({ width: 900, height: 820 });
   await openWidget(page, env.url);
