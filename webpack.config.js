@@ -1,4 +1,4 @@
-// Builds the upload widget (www/) into www/dist against the npm package in pkg/ (`make package`),
+// Builds the demo page (www/: <oss-uploader> from "oss-resumable/widget" and a settings panel) into www/dist against the npm package in pkg/ (`make package`),
 // consumed exactly as an app would consume it from node_modules: `import { Uploader } from
 // "oss-resumable"`. The package's entry instantiates the .wasm with top-level await and finds it
 // through `new URL("./oss_resumable_bg.wasm", import.meta.url)`, which webpack 5 emits as an asset;
@@ -14,7 +14,12 @@ module.exports = (env, argv) => ({
     assetModuleFilename: "[name].[contenthash:8][ext]",
     clean: true,
   },
-  resolve: { alias: { "oss-resumable$": path.resolve(__dirname, "pkg") } },
+  resolve: {
+    alias: {
+      "oss-resumable$": path.resolve(__dirname, "pkg"),
+      "oss-resumable/widget$": path.resolve(__dirname, "pkg/widget/index.js"),
+    },
+  },
   module: { rules: [{ test: /\.css$/, type: "asset/resource" }] },
   plugins: [new HtmlWebpackPlugin({ template: "./www/index.html", scriptLoading: "module" })],
   devtool: argv.mode === "development" ? "source-map" : false,

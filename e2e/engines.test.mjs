@@ -4,7 +4,8 @@
 //   1. the package in a plain <script type="module"> page: upload, reload mid-upload, resume;
 //   2. the same page under a Content-Security-Policy that forbids workers;
 //   3. the package inside a dedicated module worker;
-//   4. the widget: upload, reload mid-upload, Resume by picking the file again.
+//   4. the widget (<oss-uploader> on the demo page): upload, reload mid-upload, Resume by picking
+//      the file again.
 // BROWSERS=firefox (or webkit) limits the engines; engines setup did not find are skipped.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -121,7 +122,7 @@ for (const engine of engines) {
       const file = writeTestFile(env.tmp, `${engine}-widget.bin`, 24 * MIB + 5);
       await env.dev.faults({ operation: "UploadPart", count: 0, kind: "delay", delayMs: 300 });
       await driver.get(`${env.url}/?picker=input`);
-      await waitInPage(driver, `document.body.dataset.ready === "true" && document.getElementById("pending-list").dataset.loaded === "true"`);
+      await waitInPage(driver, `document.body.dataset.ready === "true"`);
       // Smaller parts than the default, so the reload lands between parts.
       await driver.findElement(By.css("#settings summary")).click();
       const partSize = await driver.findElement(By.id("setting-part-size"));
@@ -129,26 +130,28 @@ for (const engine of engines) {
       await partSize.sendKeys("2");
       await driver.findElement(By.id("settings-save")).click();
       await waitInPage(driver, `document.getElementById("settings-saved").textContent.startsWith("Saved")`);
-      // The file input is visually hidden, as a page's usually is; WebDriver sets its files.
-      const input = await driver.findElement(By.id("file-input"));
-      await input.sendKeys(file.path);
+      // The element's file input is in its shadow root, visually hidden as a page's usually is;
+      // WebDriver reaches it through the shadow root and sets its files.
+      const shadow = () => driver.findElement(By.css("oss-uploader")).getShadowRoot();
+      await (await (await shadow()).findElement(By.css("#file-input"))).sendKeys(file.path);
       await until(async () => (await partsDoneOnServer(file.name)) >= 3, { timeout: 60000, what: "3 parts on the server" });
       await driver.navigate().refresh();
       await env.dev.clearFaults();
+      const inShadow = `document.querySelector("oss-uploader").shadowRoot`;
       const rowSel = `li[data-pending][data-file-name="${file.name}"]`;
-      await waitInPage(driver, `!!document.querySelector('${rowSel}')`, { what: "the resumable entry" });
-      const text = await driver.executeScript(`return document.querySelector('${rowSel}').innerText;`);
-      assert.match(text, /\d+ % uploaded/, text);
+      await waitInPage(driver, `!!${inShadow}?.querySelector('${rowSel}')`, { what: "the resumable entry" });
+      const text = await driver.executeScript(`return ${inShadow}.querySelector('${rowSel}').innerText;`);
+      assert.match(text, /\d+\s?% uploaded/, text);
       // Resume asks for the file again (no stored handle in this engine): pick the same file.
-      await driver.findElement(By.css(`${rowSel} [data-action="resume-pending"]`)).click();
-      await driver.findElement(By.id("file-input")).sendKeys(file.path);
+      await (await (await shadow()).findElement(By.css(`${rowSel} [data-action="resume-pending"]`))).click();
+      await (await (await shadow()).findElement(By.css("#file-input"))).sendKeys(file.path);
       const done = `li[data-upload][data-file-name="${file.name}"]`;
-      await waitInPage(driver, `["done", "failed"].includes(document.querySelector('${done}')?.dataset.state)`, {
+      await waitInPage(driver, `["done", "failed"].includes(${inShadow}.querySelector('${done}')?.dataset.state)`, {
         timeout: 90000,
         what: "the upload to end",
       });
       const state = await driver.executeScript(
-        `const r = document.querySelector('${done}'); return { ...r.dataset, text: r.innerText };`,
+        `const r = ${inShadow}.querySelector('${done}'); return { ...r.dataset, text: r.innerText };`,
       );
       assert.equal(state.state, "done", state.text);
       assert.equal(state.verified, "true");

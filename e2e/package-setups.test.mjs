@@ -76,6 +76,10 @@ test("plain <script type=module> page, no bundler", async () => {
   assert.equal(result.crc64, file.crc64);
   assert.equal(await page.getAttribute("#out", "data-state"), "done");
   await assertOnServer("setups/plain.bin", file);
+  // The library alone never loads the widget (oss-resumable/widget is a module graph of its own).
+  const loaded = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname));
+  assert.ok(loaded.includes("/pkg/index.js"), `the package was loaded: ${loaded}`);
+  assert.deepEqual(loaded.filter((p) => p.startsWith("/pkg/widget/")), [], "no module of the widget was loaded");
   await screenshot(page, "package-plain-page");
   assert.deepEqual(errors, []);
   await page.close();

@@ -1,9 +1,10 @@
-// Resume after a reload without picking the file again. The widget keeps the file's
-// FileSystemFileHandle in its own IndexedDB store; after the reload, one click on Resume calls
-// handle.requestPermission({mode: "read"}) and goes on. showOpenFilePicker needs a person, so
+// Resume after a reload without picking the file again. <oss-uploader> uploads a file it got as a
+// FileSystemFileHandle as that handle, so the library keeps it beside the checkpoint; after the
+// reload pending() says resumeWith "handle" and one click on Resume calls uploader.resume(id),
+// which asks for read permission where needed and goes on. showOpenFilePicker needs a person, so
 // the handle here comes from the origin private file system, which Chromium keeps readable
-// across reloads — the stand-in docs/toolchain.md describes — handed to the widget through its
-// automation hook `ossWidget.addFileHandles([handle])`.
+// across reloads — the stand-in docs/toolchain.md describes — handed to the element through
+// its method `addFileHandles([handle])`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { launch, openWidget, pendingRow, row, screenshot, setSettings, startEnv, tempProfile, waitForPercent, waitForState, watchErrors, writeTestFile } from "./lib/harness.mjs";
@@ -30,7 +31,7 @@ test("stored file handle: reload at ~40 %, one click resumes without re-picking"
         const handle = await dir.getFileHandle(name, { create: true });
         const writable = await handle.createWritable();
         await (await fetch(url)).body.pipeTo(writable);
-        await window.ossWidget.addFileHandles([handle]);
+        await document.querySelector("oss-uploader").addFileHandles([handle]);
       },
       [`/files/${file.name}`, file.name],
     );
@@ -42,7 +43,7 @@ test("stored file handle: reload at ~40 %, one click resumes without re-picking"
     await page.waitForSelector('#pending-list[data-loaded="true"]', { state: "attached", timeout: 20000 });
     await env.dev.clearFaults();
     const entry = await expectPendingEntry(page, file);
-    assert.equal(await entry.getAttribute("data-has-handle"), "true", "the widget kept the file's handle");
+    assert.equal(await entry.getAttribute("data-has-handle"), "true", "the library kept the file's handle (resumeWith: \"handle\")");
     assert.equal((await entry.locator('[data-action="resume-pending"]').innerText()).trim(), "Resume");
     await screenshot(page, "handle-1-resumable-list");
 
@@ -50,19 +51,19 @@ test("stored file handle: reload at ~40 %, one click resumes without re-picking"
     const { partsReused } = await expectResumedAndVerified(page, env, file);
     assert.equal(choosers.length, 0, "no file chooser was opened");
     assert.equal(await pendingRow(page, file.name).count(), 0);
-    // The handle is forgotten once the upload is complete.
-    const stored = await page.evaluate(
+    // The handle was kept beside the checkpoint, and went with it once the upload completed.
+    const records = await page.evaluate(
       () =>
         new Promise((resolve, reject) => {
-          const req = indexedDB.open("oss-resumable-widget");
+          const req = indexedDB.open("oss-resumable");
           req.onsuccess = () => {
-            const q = req.result.transaction("fileHandles").objectStore("fileHandles").count();
+            const q = req.result.transaction("checkpoints").objectStore("checkpoints").count();
             q.onsuccess = () => resolve(q.result);
           };
           req.onerror = () => reject(req.error);
         }),
     );
-    assert.equal(stored, 0, "no stored handle is left");
+    assert.equal(records, 0, "no checkpoint (and no handle) is left");
     await screenshot(page, "handle-2-done");
     assert.deepEqual(errors, []);
     console.log(`reloaded at ${before} %, resumed from the stored handle, ${partsReused} parts reused`);

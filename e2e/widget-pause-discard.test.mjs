@@ -20,7 +20,7 @@ import {
   writeTestFile,
 } from "./lib/harness.mjs";
 
-/** Drops `/files/<name>` on the page the way a person's drag and drop delivers it. */
+/** Drops `/files/<name>` on <oss-uploader> the way a person's drag and drop delivers it. */
 async function dropFile(page, name) {
   await page.evaluate(async (name) => {
     const blob = await (await fetch(`/files/${name}`)).blob();
@@ -28,7 +28,7 @@ async function dropFile(page, name) {
     const dataTransfer = new DataTransfer();
     dataTransfer.items.add(file);
     for (const type of ["dragenter", "dragover", "drop"]) {
-      document.body.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer }));
+      document.querySelector("oss-uploader").dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer }));
     }
   }, name);
 }
@@ -122,7 +122,7 @@ test("a failure shows its message and code; Retry; pause and resume in the same 
     await entry.locator('[data-action="discard-pending"]').click();
     await entry.waitFor({ state: "detached", timeout: 20000 });
     await expectAborted(env, c.name);
-    await page.waitForSelector("#pending-empty:not([hidden])");
+    await page.waitForSelector("#resumable", { state: "hidden" });
 
     // Nothing comes back after another reload: the checkpoints are gone.
     await page.reload();

@@ -4,7 +4,7 @@
 // server has. The object is byte-identical and at most parallel × partSize bytes went twice.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launch, row, screenshot, startEnv, tempProfile, watchErrors, writeTestFile } from "./lib/harness.mjs";
+import { launch, row, screenshot, startEnv, tempProfile, until, watchErrors, writeTestFile } from "./lib/harness.mjs";
 import { FILE_SIZE, expectPendingEntry, expectResumedAndVerified, startAndReachFortyPercent } from "./lib/resume.mjs";
 
 test("reload at ~40 %, pick the file again, resume to a verified object", async () => {
@@ -14,6 +14,10 @@ test("reload at ~40 %, pick the file again, resume to a verified object", async 
     const file = writeTestFile(env.tmp, "reload-64MiB.bin", FILE_SIZE);
     const page = browser.pages()[0] || (await browser.newPage());
     const errors = watchErrors(page);
+    // Listening from the start turns Playwright's file-chooser interception on before the click
+    // (a waitForEvent registered at the click itself can lose that race).
+    const choosers = [];
+    page.on("filechooser", (c) => choosers.push(c));
     const before = await startAndReachFortyPercent(page, env, file, "?picker=input");
     await screenshot(page, "reload-1-uploading");
 
@@ -25,10 +29,8 @@ test("reload at ~40 %, pick the file again, resume to a verified object", async 
     assert.equal(await row(page, file.name).count(), 0, "no upload runs by itself after a reload");
     await screenshot(page, "reload-2-resumable-list");
 
-    const [chooser] = await Promise.all([
-      page.waitForEvent("filechooser", { timeout: 10000 }),
-      entry.locator('[data-action="resume-pending"]').click(),
-    ]);
+    await entry.locator('[data-action="resume-pending"]').click();
+    const chooser = await until(() => choosers.shift(), { timeout: 10000, what: "the file chooser" });
     await chooser.setFiles(file.path);
     const { partsReused, twice } = await expectResumedAndVerified(page, env, file);
     await screenshot(page, "reload-3-done");

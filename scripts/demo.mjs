@@ -1,6 +1,7 @@
 // `make demo`: starts oss-devserver, serves the upload widget (www/dist) on another origin with
 // a /config.json pointing at the server, prints both URLs and stays in the foreground until
-// Ctrl-C. Ports: DEMO_OSS_PORT (9000), DEMO_WEB_PORT (8080). Uploaded objects are kept under
+// Ctrl-C (SIGINT) or SIGTERM, which stop both servers and release both ports (a second signal
+// leaves at once). Ports: DEMO_OSS_PORT (9000), DEMO_WEB_PORT (8080). Uploaded objects are kept under
 // target/demo-data (DEMO_DATA_DIR), so large files do not live in memory. Loopback is faster than
 // any real network, so every UploadPart answer is delayed DEMO_PART_DELAY_MS (500) to leave a
 // person time to reload mid-upload; 0 uploads at full speed.
@@ -21,8 +22,13 @@ try {
   console.error(`${e.message} Set DEMO_OSS_PORT to use another port.`);
   process.exit(1);
 }
-devserver.child.on("exit", (code) => {
-  console.error(`oss-devserver exited (${code})`);
+// The dev server ending by itself ends the demo; once stopping, its exit is expected. (Ctrl-C in
+// a terminal signals the whole process group, so the dev server may get SIGINT first.)
+let stopping = false;
+devserver.child.on("exit", (code, signal) => {
+  if (stopping) return;
+  if (signal === "SIGINT" || signal === "SIGTERM") return void stop();
+  console.error(`oss-devserver exited (${code ?? signal})`);
   process.exit(1);
 });
 const config = widgetConfig(devserver);
@@ -39,7 +45,7 @@ try {
   web = await serveStatic({ mounts: { "/": path.join(root, "www", "dist") }, config, port: webPort });
 } catch (e) {
   console.error(`cannot serve the widget on port ${webPort} (${e.code || e.message}); set DEMO_WEB_PORT.`);
-  devserver.child.removeAllListeners("exit");
+  stopping = true;
   await devserver.stop();
   process.exit(1);
 }
@@ -50,11 +56,13 @@ if (partDelayMs > 0) {
 }
 console.log("Drop a large file on the page, reload it mid-upload, and press Resume. Ctrl-C stops both.");
 
-const stop = async () => {
-  devserver.child.removeAllListeners("exit");
-  await devserver.stop();
-  await web.close();
+// The demo once hung here: it removed the child's "exit" listeners, the one that resolved
+// stop() included, so Ctrl-C waited forever with both ports held.
+async function stop() {
+  if (stopping) process.exit(130);
+  stopping = true;
+  await Promise.all([devserver.stop(), web?.close()]);
   process.exit(0);
-};
+}
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);

@@ -1,7 +1,7 @@
 // Turns wasm-pack's `--target web` output in pkg/ into the published package: an entry point
 // that instantiates the module by itself (top-level await), its .d.ts, package.json with
 // `exports`, the package README (npm/README.md) and the licenses. Run by scripts/package.sh.
-import { readFileSync, writeFileSync, copyFileSync, rmSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync, copyFileSync, rmSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { root } from "./servers.mjs";
 
@@ -47,17 +47,23 @@ const manifest = {
   exports: {
     ".": { types: "./index.d.ts", default: "./index.js" },
     "./init": { types: "./oss_resumable.d.ts", default: `./${glue}` },
+    // <oss-uploader>; a separate module graph, so importing the library alone never loads it.
+    "./widget": { types: "./widget/index.d.ts", default: "./widget/index.js" },
     [`./${wasm}`]: `./${wasm}`,
     "./package.json": "./package.json",
   },
-  files: ["index.js", "index.d.ts", glue, "oss_resumable.d.ts", wasm, "README.md", "LICENSE-MIT", "LICENSE-APACHE"],
-  // index.js instantiates the module when imported: a bundler must never drop it.
-  sideEffects: ["./index.js", "./snippets/*"],
+  files: ["index.js", "index.d.ts", glue, "oss_resumable.d.ts", wasm, "widget/", "README.md", "LICENSE-MIT", "LICENSE-APACHE"],
+  // index.js instantiates the module when imported, widget/index.js defines the element: a
+  // bundler must never drop either.
+  sideEffects: ["./index.js", "./snippets/*", "./widget/index.js"],
 };
 if (existsSync(path.join(pkg, "snippets"))) manifest.files.push("snippets/");
 writeFileSync(path.join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
 
 copyFileSync(path.join(root, "npm", "README.md"), path.join(pkg, "README.md"));
+const widgetSrc = path.join(root, "npm", "widget");
+mkdirSync(path.join(pkg, "widget"), { recursive: true });
+for (const f of readdirSync(widgetSrc)) copyFileSync(path.join(widgetSrc, f), path.join(pkg, "widget", f));
 for (const f of ["LICENSE-MIT", "LICENSE-APACHE"]) copyFileSync(path.join(root, f), path.join(pkg, f));
 // wasm-pack's pkg/.gitignore ("*") is for the repository, not the tarball.
 rmSync(path.join(pkg, ".gitignore"), { force: true });

@@ -5,7 +5,9 @@
 #      skipped when the unoptimised .wasm is byte-identical to the last one optimised;
 #   3. the JS glue and its snippets (pkg/snippets/) minified by terser (scripts/minify-js.sh),
 #      then the hashing worker's script, as minified, run on the .wasm (scripts/check-hash-worker.mjs);
-#   4. scripts/package.mjs adds the entry point, package.json, README and licenses;
+#   4. scripts/package.mjs adds the entry point, package.json, README, licenses and the widget
+#      (npm/widget/ → pkg/widget/), whose modules terser then minifies (scripts/minify-js.sh);
+#      the gzip sizes of the library and of the widget are printed (the widget's budget: 15 KB);
 #   5. `npm pack --dry-run` proves the package packs, and prints its file list and sizes.
 # Needs target/setup.env sourced (the Makefile does that).
 set -euo pipefail
@@ -38,6 +40,8 @@ scripts/minify-js.sh pkg
 node scripts/check-hash-worker.mjs pkg
 
 node scripts/package.mjs
+scripts/minify-js.sh pkg/widget
+node scripts/package-size.mjs pkg
 (cd pkg && npm pack --dry-run --json --loglevel=error) | node -e '
   const [p] = JSON.parse(require("fs").readFileSync(0, "utf8"));
   for (const f of p.files) console.log(`  ${String(f.size).padStart(8)}  ${f.path}`);

@@ -56,9 +56,16 @@ export async function startDevserver({ listen = "127.0.0.1:0", args = [], profil
     url: info.url,
     bucket: (info.buckets && info.buckets[0]) || "demo",
     region: info.region || "cn-hangzhou",
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
+    /** Ends the server (SIGTERM, SIGKILL after `graceMs`) and resolves once it exited. Waits on
+     *  a listener of its own, so it works even after a caller removed the child's listeners. */
+    async stop(graceMs = 5000) {
+      const gone = () => child.exitCode !== null || child.signalCode !== null;
+      if (gone()) return;
+      const exit = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => gone() || child.kill("SIGKILL"), graceMs);
+      await exit;
+      clearTimeout(timer);
     },
   };
 }

@@ -54,6 +54,11 @@ impl Source {
         Ok(Source { blob, size })
     }
 
+    /// The size in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
     /// `File.name`, or "" for a Blob.
     pub fn name(&self) -> String {
         string_prop(&self.blob, "name").unwrap_or_default()

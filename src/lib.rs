@@ -7,6 +7,7 @@ pub mod api;
 mod credentials;
 mod driver;
 mod file;
+mod file_handle;
 mod hash_worker;
 mod http;
 mod js_number;

@@ -6,14 +6,23 @@
 // Layout (unchanged since the earlier rexie-based store, so existing checkpoints still load):
 // database `name`, version 1, object store "checkpoints" with out-of-line string keys (the
 // checkpoint id); each record is a plain object whose "checkpoint" field holds the checkpoint: an
-// object (written by src/store/write.rs), or the JSON text of one in records v0.1 wrote. Other
-// fields of a record (a widget may keep a FileSystemFileHandle there) are kept on writes.
+// object (written by src/store/write.rs), or the JSON text of one in records v0.1 wrote.
+// Other fields of a record are kept on writes; one is ours: "fileHandle", the
+// FileSystemFileHandle an upload was started from (a structured clone, not a secret, and not part
+// of the checkpoint or its integrity record; src/file_handle.rs).
 // This module does not judge checkpoints: src/store/mod.rs decodes what it returns, and deletes
 // what does not decode.
 // Every rejection is a string, "<DOMException name>: <message>", for the warning or error text.
 
 const STORE = "checkpoints";
 const FIELD = "checkpoint";
+const HANDLE = "fileHandle";
+
+/** The handles of uploads running in this page, by checkpoint id: putCheckpoint stores each one
+ *  beside its checkpoint, so no record is ever written for a handle alone. */
+const running = new Map();
+export const rememberHandle = (id, handle) => void running.set(id, handle);
+export const forgetHandle = (id) => void running.delete(id);
 
 const text = (e) => String(e ?? "IndexedDB transaction aborted");
 
@@ -83,7 +92,17 @@ export function putCheckpoint(db, id, checkpoint) {
     req.onsuccess = () => {
       const record = isRecord(req.result) ? req.result : {};
       record[FIELD] = checkpoint;
-      store.put(record, id);
+      const handle = running.get(id);
+      if (handle) record[HANDLE] = handle;
+      try {
+        store.put(record, id);
+      } catch (e) {
+        // A DataCloneError: this browser cannot store the handle; keep the checkpoint.
+        if (!handle) throw e;
+        running.delete(id);
+        delete record[HANDLE];
+        store.put(record, id);
+      }
     };
   });
 }
@@ -104,5 +123,34 @@ export function allCheckpoints(db) {
         if (typeof id === "string") out.value.push([id, checkpointOf(values.result[i])]);
       });
     };
+  });
+}
+
+/** The FileSystemFileHandle stored beside the checkpoint `id`, or undefined. */
+export function getFileHandle(db, id) {
+  return run(db, "readonly", (store, out) => {
+    const req = store.get(id);
+    req.onsuccess = () => (out.value = req.result?.[HANDLE] ?? undefined);
+  });
+}
+
+/** Forgets the handle stored beside `id` (it no longer reads the file); the checkpoint stays. */
+export function dropFileHandle(db, id) {
+  return run(db, "readwrite", (store) => {
+    const req = store.get(id);
+    req.onsuccess = () => {
+      if (!req.result?.[HANDLE]) return;
+      delete req.result[HANDLE];
+      store.put(req.result, id);
+    };
+  });
+}
+
+/** The ids of the records that keep a handle. */
+export function handleIds(db) {
+  return run(db, "readonly", (store, out) => {
+    const keys = store.getAllKeys();
+    const values = store.getAll();
+    values.onsuccess = () => (out.value = keys.result.filter((id, i) => values.result[i]?.[HANDLE]));
   });
 }

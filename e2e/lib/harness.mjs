@@ -1,4 +1,4 @@
-// What every end-to-end test needs: its own oss-devserver, the widget (www/dist) and the package
+// What every end-to-end test needs: its own oss-devserver, the demo page with the widget (www/dist) and the package
 // (pkg/) served on another origin, headless Chromium through playwright-core, the dev server's
 // control API, test files on disk with their CRC-64, and screenshots.
 import { chromium } from "playwright-core";
@@ -135,7 +135,7 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: path.join(screenshotsDir, `${name}.png`), fullPage: true });
 }
 
-/** Opens the widget and waits until it is ready. */
+/** Opens the demo page (<oss-uploader> and its settings) and waits until the element is ready. */
 export async function openWidget(page, url, query = "") {
   await page.goto(`${url}/${query}`);
   await page.waitForSelector('body[data-ready="true"]', { state: "attached", timeout: 20000 });
@@ -152,7 +152,11 @@ export async function setSettings(page, { partSizeMiB, parallel }) {
   await page.click("#settings summary");
 }
 
-/** The row of the "Uploads" list for `fileName`. */
+/** In the page: the shadow root of the page's <oss-uploader> (page functions cannot import, so
+ *  the tests' waitForFunction bodies spell it `document.querySelector("oss-uploader").shadowRoot`). */
+export const SHADOW = 'document.querySelector("oss-uploader").shadowRoot';
+
+/** The row of the "Uploads" list for `fileName` (Playwright's CSS locators pierce shadow roots). */
 export function row(page, fileName) {
   return page.locator(`li[data-upload][data-file-name="${fileName}"]`);
 }
@@ -166,7 +170,7 @@ export async function waitForState(page, fileName, states, timeout = 60000) {
   const wanted = [].concat(states);
   await page.waitForFunction(
     ([name, wanted]) => {
-      const el = document.querySelector(`li[data-upload][data-file-name="${name}"]`);
+      const el = document.querySelector("oss-uploader").shadowRoot.querySelector(`li[data-upload][data-file-name="${name}"]`);
       return !!el && wanted.includes(el.dataset.state);
     },
     [fileName, wanted],
@@ -178,7 +182,7 @@ export async function waitForState(page, fileName, states, timeout = 60000) {
 export async function waitForPercent(page, fileName, min, timeout = 60000) {
   await page.waitForFunction(
     ([name, min]) => {
-      const el = document.querySelector(`li[data-upload][data-file-name="${name}"]`);
+      const el = document.querySelector("oss-uploader").shadowRoot.querySelector(`li[data-upload][data-file-name="${name}"]`);
       return !!el && Number(el.dataset.percent) >= min;
     },
     [fileName, min],

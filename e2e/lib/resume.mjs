@@ -33,7 +33,8 @@ export async function expectPendingEntry(page, file) {
   const entry = pendingRow(page, file.name);
   await entry.waitFor({ timeout: 20000 });
   const text = await entry.innerText();
-  const percent = Number(/(\d+) % uploaded/.exec(text)?.[1]);
+  const percent = Number(await entry.getAttribute("data-percent"));
+  assert.match(text, new RegExp(`${percent}\\s?% uploaded`), "the entry shows its percent");
   assert.ok(percent >= 20 && percent < 100, `the pending entry says ${percent} %: ${text}`);
   return entry;
 }
@@ -67,6 +68,6 @@ export async function expectResumedAndVerified(page, env, file) {
     `${twice} bytes were sent twice; at most parallel × partSize = ${PARALLEL * PART_MIB * MIB}`,
   );
   // Nothing is left to resume.
-  await page.waitForFunction(() => document.querySelectorAll("li[data-pending]").length === 0);
+  await page.waitForFunction(() => document.querySelector("oss-uploader").shadowRoot.querySelectorAll("li[data-pending]").length === 0);
   return { partsReused, twice };
 }

@@ -1,10 +1,11 @@
 //! The JS surface, and the only `#[wasm_bindgen]` items of the crate: `Uploader` with
-//! `upload`, `pending` and `discard`, the conversion of results and pending uploads to plain JS
+//! `upload`, `pending`, `discard` and `resume` (`resume.rs`), the conversion of results and pending uploads to plain JS
 //! objects (progress is converted where the driver reports it, `crate::progress`), and of
 //! failures to an `Error` named "OssError" (or a `DOMException` named "AbortError" for a pause).
 //! Signatures and shapes are the contract in the README and `typescript.rs`.
 
 mod options;
+mod resume;
 mod steer_options;
 mod typescript;
 
@@ -22,11 +23,11 @@ use oss_resumable_core::upload::{Abort, AbortConfig, Upload, UploadConfig, Uploa
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::Blob;
 
 use crate::credentials::CredentialSource;
 use crate::driver::{self, OnStart, Run, Stopped};
 use crate::file::Source;
+use crate::file_handle::{self, Given};
 use crate::js_number::u64_to_f64;
 use crate::lock;
 use crate::steer::{Control, PartLimit};
@@ -117,6 +118,13 @@ impl Uploader {
         future_to_promise(async move { inner.discard(id).await }).unchecked_into()
     }
 
+    /// Continues the pending upload `id` from the file handle stored beside its checkpoint.
+    pub fn resume(&self, id: String, options: Option<UploadOptionsJs>) -> UploadResultPromise {
+        let inner = self.inner.clone();
+        let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
+        future_to_promise(async move { inner.resume(id, options).await }).unchecked_into()
+    }
+
     /// Stops a running upload of this `Uploader` (the `id` `onStart` and `pending()` give) and
     /// aborts it on the server; its `upload()` promise rejects with code `Cancelled`. Resolves
     /// once the upload has stopped; at once when no such upload is running here.
@@ -204,11 +212,21 @@ impl Inner {
             return Err(abort_error());
         }
         request::validate_key(&key).map_err(|e| to_js_error(&invalid_argument(&e.to_string())))?;
-        let blob: Blob = file.dyn_into().map_err(|_| {
-            to_js_error(&invalid_argument(
-                "upload(file, key) needs a File or a Blob",
-            ))
-        })?;
+        let (blob, handle) = match file_handle::given(file).await {
+            Ok(Given::Blob(blob)) => (blob, None),
+            Ok(Given::Handle(blob, handle)) => (blob, Some(handle)),
+            Ok(Given::Other) => {
+                return Err(to_js_error(&invalid_argument(
+                    "upload(file, key) needs a File, a Blob or a FileSystemFileHandle",
+                )))
+            }
+            Err(file_handle::Unreadable(why)) => {
+                return Err(to_js_error(&OssError::client(
+                    ClientCode::FileUnreadable,
+                    format!("the file handle cannot be read ({why})"),
+                )))
+            }
+        };
         let source = Source::new(blob).map_err(|e| to_js_error(&e))?;
         // Started now, so that they overlap the identity read and the checkpoint lookup below
         // instead of delaying the first request (a resume's first part waits on all of them).
@@ -225,6 +243,9 @@ impl Inner {
             return Err(to_js_error(&OssError::client(ClientCode::UploadInProgress, format!("{key:?} is already being uploaded from this file, in this page or another tab; wait for it or pause it first"),
             )));
         };
+
+        // A handle is stored beside the checkpoint while this runs (`file_handle`).
+        let _kept = handle.map(|h| file_handle::Kept::new(&id, &h));
 
         // The store hands out only records that decode (a damaged one it deleted, and said so);
         // the machine decides whether a decoded record may be resumed (for this target and file)
@@ -295,9 +316,11 @@ impl Inner {
         oss_resumable_core::sort::sort_by_key(&mut checkpoints, |cp| {
             std::cmp::Reverse(cp.updated_at_ms)
         });
+        let with_handle = file_handle::ids(&store).await;
         let list = Array::new();
         for cp in &checkpoints {
-            list.push(&pending_to_js(cp));
+            let handle = with_handle.contains(&cp.id());
+            list.push(&pending_to_js(cp, handle));
         }
         Ok(list.into())
     }
@@ -425,7 +448,8 @@ fn iso(ms: u64) -> JsValue {
         .into()
 }
 
-fn pending_to_js(cp: &Checkpoint) -> JsValue {
+/// `handle`: a file handle is stored beside it, so `resume(id)` can read the file.
+fn pending_to_js(cp: &Checkpoint, handle: bool) -> JsValue {
     let obj = Object::new();
     set(&obj, "id", &JsValue::from_str(&cp.id()));
     set(&obj, "bucket", &JsValue::from_str(&cp.bucket));
@@ -449,5 +473,7 @@ fn pending_to_js(cp: &Checkpoint) -> JsValue {
     );
     set(&obj, "createdAt", &iso(cp.created_at_ms));
     set(&obj, "updatedAt", &iso(cp.updated_at_ms));
+    let resume_with = if handle { "handle" } else { "file" };
+    set(&obj, "resumeWith", &JsValue::from_str(resume_with));
     obj.into()
 }

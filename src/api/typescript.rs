@@ -127,6 +127,9 @@ export interface PendingUpload {
   bytesDone: number;
   createdAt: string;
   updatedAt: string;
+  /** "handle": a FileSystemFileHandle is stored with it, resume(id) reads the file through it;
+   *  "file": the page asks for the file again and calls upload(file, key). */
+  resumeWith: "handle" | "file";
 }
 
 /** How every failure rejects: `name` is "OssError". */
@@ -134,7 +137,7 @@ export interface OssError extends Error {
   name: "OssError";
   /** The OSS code (AccessDenied, NoSuchBucket, …) or a client code (NetworkError, FileChanged,
    *  InvalidArgument, EtagNotExposed, CrcMismatch, UploadInProgress, CredentialsError,
-   *  SignerError, Cancelled, …). */
+   *  SignerError, Cancelled, FileUnreadable, …). */
   code: string;
   status?: number;
   requestId?: string;
@@ -147,7 +150,7 @@ extern "C" {
     pub type UploaderOptionsJs;
     #[wasm_bindgen(typescript_type = "UploadOptions")]
     pub type UploadOptionsJs;
-    #[wasm_bindgen(typescript_type = "File | Blob")]
+    #[wasm_bindgen(typescript_type = "File | Blob | FileSystemFileHandle")]
     pub type FileOrBlob;
     #[wasm_bindgen(typescript_type = "Promise<UploadResult>")]
     pub type UploadResultPromise;

@@ -120,6 +120,7 @@ namespace Contract {
     bytesDone: number;
     createdAt: string;
     updatedAt: string;
+    resumeWith: "handle" | "file";
   }
 }
 
@@ -136,9 +137,10 @@ same<Equal<PendingUpload, Contract.PendingUpload>>();
 same<Equal<SignerCredentials, Contract.SignerCredentials>>();
 same<Equal<UploadStart, Contract.UploadStart>>();
 
-// class Uploader: constructor(options), upload(file, key, options?), pending(), discard(id).
+// class Uploader: constructor(options), upload(file, key, options?), pending(), discard(id),
+// resume(id, options?) (issue 14: from the file handle kept beside the checkpoint).
 same<Equal<ConstructorParameters<typeof Uploader>, [options: Contract.UploaderOptions]>>();
-same<Equal<Parameters<Uploader["upload"]>[0], File | Blob>>();
+same<Equal<Parameters<Uploader["upload"]>[0], File | Blob | FileSystemFileHandle>>();
 same<Equal<Parameters<Uploader["upload"]>[1], string>>();
 // The generated signature says `options?: UploadOptions | null`; `null` is a harmless widening.
 same<Equal<Exclude<Parameters<Uploader["upload"]>[2], null | undefined>, Contract.UploadOptions>>();
@@ -150,6 +152,9 @@ same<Equal<ReturnType<Uploader["discard"]>, Promise<void>>>();
 // "uploader.cancel(id)": stops a running upload and aborts it on the server.
 same<Equal<Parameters<Uploader["cancel"]>, [id: string]>>();
 same<Equal<ReturnType<Uploader["cancel"]>, Promise<void>>>();
+same<Equal<Parameters<Uploader["resume"]>[0], string>>();
+same<Equal<Exclude<Parameters<Uploader["resume"]>[1], null | undefined>, Contract.UploadOptions>>();
+same<Equal<ReturnType<Uploader["resume"]>, Promise<Contract.UploadResult>>>();
 // Failures: an Error named "OssError" with code, status and requestId.
 same<Equal<OssError["name"], "OssError">>();
 same<Equal<OssError["code"], string>>();
@@ -257,7 +262,8 @@ export async function listAndDiscard(uploader: Uploader): Promise<number> {
     bytes += p.bytesDone;
     const times: string = `${new Date(p.createdAt).getTime()} ${new Date(p.updatedAt).getTime()}`;
     void [where, file, uploadId, times];
-    await uploader.discard(id);
+    if (p.resumeWith === "handle") await uploader.resume(id, { onProgress: (x) => void x.loaded });
+    else await uploader.discard(id);
   }
   return bytes;
 }

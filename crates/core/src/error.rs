@@ -105,11 +105,14 @@ pub enum ClientCode {
     SignerError,
     /// `Uploader.cancel(id)` stopped the upload and aborted it on the server.
     Cancelled,
+    /// The file cannot be read through its stored `FileSystemFileHandle` (none kept, permission
+    /// refused, file moved or deleted): the page asks for the file and calls `upload()`.
+    FileUnreadable,
 }
 
 impl ClientCode {
     /// Every client code, for exhaustive tests and the `.d.ts`.
-    pub const ALL: [ClientCode; 12] = [
+    pub const ALL: [ClientCode; 13] = [
         ClientCode::NetworkError,
         ClientCode::FileChanged,
         ClientCode::InvalidArgument,
@@ -122,6 +125,7 @@ impl ClientCode {
         ClientCode::CheckpointInvalid,
         ClientCode::SignerError,
         ClientCode::Cancelled,
+        ClientCode::FileUnreadable,
     ];
 
     /// The code string the JS `OssError.code` carries.
@@ -139,6 +143,7 @@ impl ClientCode {
             ClientCode::CheckpointInvalid => "CheckpointInvalid",
             ClientCode::SignerError => "SignerError",
             ClientCode::Cancelled => "Cancelled",
+            ClientCode::FileUnreadable => "FileUnreadable",
         }
     }
 }
