@@ -91,6 +91,10 @@ pub struct ObjectOptions {
     pub headers: VecMap<String, String>,
     /// `x-oss-forbid-overwrite`, which OSS checks on Initiate and Complete (§4.3).
     pub forbid_overwrite: bool,
+    /// The upload callback, sent again on Complete when the upload resumes (§10.1). It holds no
+    /// secret. Absent from records without one, which therefore read and seal as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<crate::callback::Callback>,
 }
 
 /// A part the client saw succeed; checked against ListParts on resume.
@@ -298,6 +302,25 @@ impl Checkpoint {
             c.str(k).str(v);
         }
         c.u64(u64::from(self.object.forbid_overwrite));
+        if let Some(cb) = &self.object.callback {
+            // Only when present, so records without a callback keep their integrity value.
+            c.str("callback").str(&cb.url).str(&cb.body);
+            for v in [&cb.content_type, &cb.host] {
+                match v {
+                    None => c.u64(0),
+                    Some(v) => c.u64(1).str(v),
+                };
+            }
+            c.u64(match cb.sni {
+                None => 0,
+                Some(false) => 1,
+                Some(true) => 2,
+            });
+            c.u64(cb.custom_values.len() as u64);
+            for (k, v) in &cb.custom_values {
+                c.str(k).str(v);
+            }
+        }
         c.u64(self.parts.len() as u64);
         for p in &self.parts {
             c.u64(u64::from(p.part_number))
@@ -668,6 +691,33 @@ mod json {
         out.push('}');
     }
 
+    fn write_opt(out: &mut String, v: &Option<String>) {
+        match v {
+            Some(v) => write_str(out, v),
+            None => out.push_str("null"),
+        }
+    }
+
+    /// `,"callback":{…}` in the serde derive's field order.
+    fn write_callback(o: &mut String, cb: &crate::callback::Callback) {
+        o.push_str(",\"callback\":{\"url\":");
+        write_str(o, &cb.url);
+        o.push_str(",\"body\":");
+        write_str(o, &cb.body);
+        o.push_str(",\"content_type\":");
+        write_opt(o, &cb.content_type);
+        o.push_str(",\"host\":");
+        write_opt(o, &cb.host);
+        o.push_str(match cb.sni {
+            None => ",\"sni\":null",
+            Some(true) => ",\"sni\":true",
+            Some(false) => ",\"sni\":false",
+        });
+        o.push_str(",\"custom_values\":");
+        write_map(o, &cb.custom_values);
+        o.push('}');
+    }
+
     /// Field order and encodings mirror the serde derive (checked against serde_json in tests).
     pub fn write_checkpoint(cp: &Checkpoint) -> String {
         let mut o = String::with_capacity(512 + cp.parts.len() * 128);
@@ -702,11 +752,11 @@ mod json {
         write_map(&mut o, &cp.object.meta);
         o.push_str(",\"headers\":");
         write_map(&mut o, &cp.object.headers);
-        let _ = write!(
-            o,
-            ",\"forbid_overwrite\":{}}},\"parts\":[",
-            cp.object.forbid_overwrite
-        );
+        let _ = write!(o, ",\"forbid_overwrite\":{}", cp.object.forbid_overwrite);
+        if let Some(cb) = &cp.object.callback {
+            write_callback(&mut o, cb);
+        }
+        o.push_str("},\"parts\":[");
         for (i, p) in cp.parts.iter().enumerate() {
             if i > 0 {
                 o.push(',');
@@ -811,6 +861,38 @@ mod json {
         }
     }
 
+    /// The optional `callback` of `object` (absent in records without one).
+    fn read_callback(ob: &mut Obj) -> Result<Option<crate::callback::Callback>, CheckpointError> {
+        if !ob.fields.iter().any(|(k, _)| k == "callback") {
+            return Ok(None);
+        }
+        let mut c = Obj::new(ob.take("callback")?, "callback")?;
+        let opt = |c: &mut Obj, name: &str| match c.take(name)? {
+            Value::Null => Ok(None),
+            Value::Str(s) => Ok(Some(s)),
+            _ => Err(bad("callback", name, "a string or null")),
+        };
+        let url = c.string("url")?;
+        let body = c.string("body")?;
+        let content_type = opt(&mut c, "content_type")?;
+        let host = opt(&mut c, "host")?;
+        let sni = match c.take("sni")? {
+            Value::Null => None,
+            Value::Bool(b) => Some(b),
+            _ => return Err(bad("callback", "sni", "a boolean or null")),
+        };
+        let cb = crate::callback::Callback {
+            url,
+            body,
+            content_type,
+            host,
+            sni,
+            custom_values: c.map("custom_values")?,
+        };
+        c.finish()?;
+        Ok(Some(cb))
+    }
+
     pub fn read_checkpoint(v: Value) -> Result<Checkpoint, CheckpointError> {
         let mut o = Obj::new(v, "checkpoint").map_err(|_| CheckpointError::WrongMagic)?;
         // Magic first: a foreign record is "not ours", whatever else it holds.
@@ -855,6 +937,7 @@ mod json {
             meta: ob.map("meta")?,
             headers: ob.map("headers")?,
             forbid_overwrite: ob.boolean("forbid_overwrite")?,
+            callback: read_callback(&mut ob)?,
         };
         ob.finish()?;
 

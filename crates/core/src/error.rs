@@ -154,6 +154,20 @@ pub struct OssError {
     pub request_id: Option<String>,
     /// Detailed error code (`x-oss-ec` / `<EC>`), e.g. `0002-00000504`.
     pub ec: Option<String>,
+    /// The object the failed request stored anyway: set for `CallbackFailed` (203), when OSS
+    /// kept the object and only the callback failed (§10.1).
+    pub stored: Option<Box<StoredObject>>,
+}
+
+/// An object OSS stored although the request reported a failure (`CallbackFailed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub bucket: String,
+    pub key: String,
+    pub etag: String,
+    /// CRC-64 of the object as verified against OSS's (or combined from verified parts).
+    pub crc64: u64,
+    pub size: u64,
 }
 
 fn request_id_suffix(id: &Option<String>) -> String {
@@ -172,6 +186,7 @@ impl OssError {
             status: None,
             request_id: None,
             ec: None,
+            stored: None,
         }
     }
 
@@ -194,6 +209,7 @@ impl OssError {
             status: Some(status),
             request_id: body.request_id.clone(),
             ec: body.ec.clone(),
+            stored: None,
         }
     }
 
@@ -207,6 +223,7 @@ impl OssError {
             status: Some(status),
             request_id: None,
             ec: None,
+            stored: None,
         }
     }
 

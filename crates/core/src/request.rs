@@ -92,6 +92,10 @@ pub enum RequestError {
         "user metadata totals {size} bytes; OSS allows at most 8 KiB: shorten or drop entries"
     )]
     MetadataTooLarge { size: usize },
+    #[error(transparent)]
+    Callback(#[from] crate::callback::CallbackError),
+    #[error(transparent)]
+    PartHeader(#[from] crate::part_headers::PartHeaderError),
 }
 
 impl RequestError {
@@ -244,6 +248,9 @@ pub struct Endpoint {
     host: String,
     port: Option<u16>,
     path_style: bool,
+    /// The host is the bucket's own domain (a CNAME bound to it, §1): nothing is prefixed and
+    /// the path holds only the key.
+    cname: bool,
 }
 
 impl Endpoint {
@@ -330,7 +337,23 @@ impl Endpoint {
             host,
             port,
             path_style,
+            cname: false,
         })
+    }
+
+    /// Parses a custom domain bound to the bucket (`cname: true`, §1): requests go to
+    /// `scheme://host/key` with nothing prefixed, and any host is accepted (a CNAME may be a
+    /// single label or an IP address in tests). The signature still names the bucket.
+    pub fn parse_cname(s: &str) -> Result<Endpoint, RequestError> {
+        let mut endpoint = Endpoint::parse(s, true)?;
+        endpoint.path_style = false;
+        endpoint.cname = true;
+        Ok(endpoint)
+    }
+
+    /// True for a custom domain bound to the bucket ([`Endpoint::parse_cname`]).
+    pub fn cname(&self) -> bool {
+        self.cname
     }
 
     pub fn scheme(&self) -> &str {
@@ -349,15 +372,31 @@ impl Endpoint {
         self.path_style
     }
 
-    /// The V4 signing region the host implies, if it is a regional OSS endpoint.
+    /// The V4 signing region the host implies, if it is a regional OSS endpoint. A custom
+    /// domain implies none, whatever its name (§1).
     pub fn region(&self) -> Option<String> {
+        if self.cname {
+            return None;
+        }
         region_from_endpoint(&self.host)
     }
 
+    /// True for OSS's transfer acceleration hosts (`oss-accelerate.aliyuncs.com`,
+    /// `oss-accelerate-overseas.aliyuncs.com`), which imply no signing region (§1).
+    pub fn is_acceleration(&self) -> bool {
+        !self.cname
+            && [
+                "oss-accelerate.aliyuncs.com",
+                "oss-accelerate-overseas.aliyuncs.com",
+            ]
+            .iter()
+            .any(|h| self.host == *h || self.host.ends_with(&format!(".{h}")))
+    }
+
     /// The `Host` a request for `bucket` goes to: `bucket.host[:port]`, or the endpoint's own host
-    /// in path style or for service-level requests (empty bucket).
+    /// in path style, for a custom domain, or for service-level requests (empty bucket).
     pub fn host_for(&self, bucket: &str) -> String {
-        if self.path_style || bucket.is_empty() {
+        if self.path_style || self.cname || bucket.is_empty() {
             self.authority()
         } else {
             format!("{bucket}.{}", self.authority())
@@ -523,6 +562,13 @@ fn forbidden_header_reason(lower: &str) -> Option<&'static str> {
         }
         "x-oss-forbid-overwrite" => Some("use the forbidOverwrite option"),
         "x-oss-complete-all" => Some("the uploader always completes with an explicit part list"),
+        // As a header it would reach Initiate or PutObject only, so a multipart upload would
+        // never call back (§10.1).
+        "x-oss-callback" | "x-oss-callback-var" => Some(
+            "use the callback option, which goes on CompleteMultipartUpload and PutObject alike",
+        ),
+        // A per-request limit: on Initiate it limits nothing (§10.3).
+        "x-oss-traffic-limit" => Some("use the trafficLimit or partHeaders option"),
         _ if lower.starts_with("x-oss-meta-") => Some("use the meta option"),
         _ => None,
     }
@@ -543,6 +589,11 @@ pub struct ObjectOptions {
     pub headers: Vec<(String, String)>,
     /// Send `x-oss-forbid-overwrite: true` (on Initiate and Complete, §4.3).
     pub forbid_overwrite: bool,
+    /// The upload callback, sent on PutObject or CompleteMultipartUpload (§10.1).
+    pub callback: Option<crate::callback::Callback>,
+    /// Headers of every request that carries file bytes (UploadPart, or the small file's
+    /// PutObject), as `crate::part_headers::part_headers` returned them (§10.3).
+    pub part_headers: Vec<(String, String)>,
 }
 
 /// The headers `opts` adds to an Initiate or PutObject request, validated.
@@ -592,6 +643,10 @@ fn object_headers(key: &str, opts: &ObjectOptions) -> Result<Vec<(String, String
     if opts.forbid_overwrite {
         out.push(("x-oss-forbid-overwrite".to_owned(), "true".to_owned()));
     }
+    if let Some(callback) = &opts.callback {
+        callback.validate()?;
+    }
+    crate::part_headers::part_headers(&opts.part_headers, None)?;
 
     let mut seen: Vec<String> = Vec::new();
     for (name, value) in &opts.headers {
@@ -701,7 +756,9 @@ fn object_request(method: Method, bucket: &str, key: &str) -> Result<Request, Re
     Ok(Request::new(method, bucket, key))
 }
 
-/// PutObject: the whole object in one request; body = file bytes `start..end`.
+/// PutObject: the whole object in one request; body = file bytes `start..end`. It carries the
+/// object headers, the part headers (it is the one request with file bytes, §10.3) and the
+/// callback (§10.1).
 pub fn put_object(
     bucket: &str,
     key: &str,
@@ -711,6 +768,10 @@ pub fn put_object(
 ) -> Result<Request, RequestError> {
     let mut req = object_request(Method::Put, bucket, key)?;
     req.headers = object_headers(key, opts)?;
+    req.headers.extend(opts.part_headers.iter().cloned());
+    if let Some(callback) = &opts.callback {
+        req.headers.extend(callback.headers());
+    }
     req.body = file_range(start, end)?;
     Ok(req)
 }

@@ -34,6 +34,7 @@ fn options() -> ObjectOptions {
         meta,
         headers,
         forbid_overwrite: true,
+        callback: None,
     }
 }
 
