@@ -41,6 +41,26 @@ pub fn routes() -> Router<Arc<Server>> {
         .route("/__dev/callback-sink", post(callback_sink))
         .route("/__dev/callback-sink/{*path}", post(callback_sink))
         .route("/__dev/callbacks", get(callbacks))
+        .route("/__dev/cnames", post(add_cname))
+}
+
+#[derive(Deserialize)]
+struct CnameBody {
+    host: String,
+    bucket: String,
+}
+
+/// Binds a custom domain to a bucket at run time, as `--cname HOST=BUCKET` does at start (for
+/// browser tests, which cannot pass flags to the server they share).
+async fn add_cname(State(s): State<Arc<Server>>, Json(b): Json<CnameBody>) -> Response {
+    if !s.config.buckets.contains(&b.bucket) || b.host.is_empty() {
+        return bad_request("give {host, bucket} with one of the server's buckets");
+    }
+    let mut cnames = lock(&s.cnames);
+    let host = b.host.to_ascii_lowercase();
+    cnames.retain(|(h, _)| *h != host);
+    cnames.push((host, b.bucket));
+    Json(json!({ "ok": true })).into_response()
 }
 
 /// The PEM public key upload callbacks are signed with (`x-oss-pub-key-url` points here).
@@ -282,6 +302,7 @@ async fn reset(State(s): State<Arc<Server>>) -> Response {
     lock(&s.faults).clear();
     lock(&s.log).clear();
     lock(&s.callbacks).clear();
+    *lock(&s.cnames) = s.config.cnames.clone();
     *lock(&s.clock) = Clock {
         fixed_ms: s.config.fixed_clock_ms,
         skew_ms: 0,

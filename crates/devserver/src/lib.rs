@@ -169,6 +169,8 @@ pub(crate) struct Server {
     pub url: String,
     /// What `/__dev/callback-sink` received, for tests (`GET /__dev/callbacks`).
     pub callbacks: Mutex<Vec<serde_json::Value>>,
+    /// Custom domains: the configuration's, plus those added by `POST /__dev/cnames`.
+    pub cnames: Mutex<Vec<(String, String)>>,
     next_request: AtomicU64,
     request_prefix: u32,
 }
@@ -290,6 +292,7 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
     let server = Arc::new(Server {
         url: format!("http://{addr}"),
         callbacks: Mutex::new(Vec::new()),
+        cnames: Mutex::new(config.cnames.clone()),
         clock: Mutex::new(Clock {
             fixed_ms: config.fixed_clock_ms,
             skew_ms: 0,

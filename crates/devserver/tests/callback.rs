@@ -408,4 +408,30 @@ async fn a_custom_domain_addresses_its_bucket() {
     assert_eq!(c.get("dir/c.bin").await.body, body);
     let info = dev_get(&h, "/__dev/object-info?bucket=other&key=dir/c.bin").await;
     assert_eq!(info.json()["size"], 777);
+
+    // Bound at run time (browser tests): the same, for bucket demo.
+    let r = dev_post(
+        &h,
+        "/__dev/cnames",
+        serde_json::json!({"host": "Media.Test", "bucket": "demo"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut c = Client::new(&h, Creds::long_term(), Sig::V1);
+    c.bucket = "demo".to_string();
+    let r = Req::new("PUT", "m.bin").body(body.clone());
+    let mut headers = c.signed_headers(&r);
+    headers.push(("host".to_string(), "media.test".to_string()));
+    let resp = send(h.addr, "PUT", "/m.bin", &headers, body.clone())
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 200, "{}", resp.text());
+    assert_eq!(c.get("m.bin").await.body, body);
+    let r = dev_post(
+        &h,
+        "/__dev/cnames",
+        serde_json::json!({"host": "x.test", "bucket": "nope"}),
+    )
+    .await;
+    assert_eq!(r.status, 400);
 }

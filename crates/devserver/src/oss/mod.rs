@@ -36,10 +36,10 @@ pub async fn handle(State(server): State<Arc<Server>>, req: Request) -> Response
     let (request, body) = req.into_parts();
     let mut exchange = Exchange::begin(&server, &request);
     let buckets = &server.config.buckets;
-    let cnames = &server.config.cnames;
+    let cnames = lock(&server.cnames).clone();
     let route = match Route::resolve(
         buckets,
-        cnames,
+        &cnames,
         &request.method,
         &request.uri,
         &request.headers,
