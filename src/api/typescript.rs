@@ -67,7 +67,7 @@ export interface UploadOptions {
 export interface UploadCallback {
   /** callbackUrl; up to five separated by ";". */
   url: string;
-  /** callbackBody, with ${bucket} ${object} ${etag} ${size} ${mimeType} ${crc64} ${x:name}. */
+  /** callbackBody, with OSS's variables: bucket, object, etag, size, mimeType, crc64, x:name. */
   body: string;
   /** callbackBodyType: "application/x-www-form-urlencoded" (default) or "application/json". */
   contentType?: string;

@@ -25,6 +25,9 @@ const mutations = [
   ["discard() resolves to boolean", /discard\(id: string\): Promise<void>;/, "discard(id: string): Promise<boolean>;"],
   ["upload() takes the key first", /upload\(file: File \| Blob, key: string,/, "upload(key: string, file: File | Blob,"],
   ["partSize also accepts strings (a @ts-expect-error goes unused)", /partSize\?: number;/, "partSize?: number | string;"],
+  ["UploadCallback.body becomes optional", /(interface UploadCallback \{[^}]*?)body: string;/, "$1body?: string;"],
+  ["UploadOptions.trafficLimit becomes a string", /trafficLimit\?: number;/, "trafficLimit?: string;"],
+  ["UploaderOptions loses cname", /cname\?: boolean;/, ""],
   ["pending() returns one upload", /pending\(\): Promise<PendingUpload\[\]>;/, "pending(): Promise<PendingUpload>;"],
 ];
 
