@@ -1,6 +1,8 @@
 //! `/__dev/`: the server's control API, outside OSS's namespace (no OSS operation depends on it).
-//! Health, STS minting, faults, the clock, the request log, reset, object info and the
-//! benchmark sink.
+//! Health, STS minting, faults, the clock, the request log, reset, object info, the
+//! benchmark sink, and for upload callbacks (docs/protocol.md §10.1) the public key they are
+//! signed with, a callback receiver that records what it got (`/__dev/callback-sink/…`, listed by
+//! `GET /__dev/callbacks`) and custom domains bound at run time (`POST /__dev/cnames`).
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
