@@ -11,6 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::json::write_str as write_json_str;
 use crate::vecmap::VecMap;
 
 /// The `callbackBodyType`s OSS accepts; the first is its default (§10.1).
@@ -156,26 +157,4 @@ impl Callback {
         }
         out
     }
-}
-
-/// A JSON string literal (RFC 8259 §7): quotes, backslash and control characters escaped.
-pub(crate) fn write_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let code = c as u32;
-                out.push_str("\\u00");
-                out.push(char::from(b"0123456789abcdef"[(code >> 4) as usize]));
-                out.push(char::from(b"0123456789abcdef"[(code & 15) as usize]));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }

@@ -433,7 +433,7 @@ mod u64_string {
 }
 
 /// Strict JSON for the checkpoint schema: no duplicate or unknown keys, integers only.
-mod json {
+pub(crate) mod json {
     use super::{
         Checkpoint, CheckpointError, FileIdentity, ObjectOptions, PartHint, CHECKPOINT_MAGIC,
         CHECKPOINT_VERSION,
@@ -658,7 +658,8 @@ mod json {
         }
     }
 
-    fn write_str(out: &mut String, s: &str) {
+    /// A JSON string literal; the callback headers use it too (`crate::callback`).
+    pub(crate) fn write_str(out: &mut String, s: &str) {
         out.push('"');
         for ch in s.chars() {
             match ch {

@@ -27,9 +27,8 @@ pub fn part_headers(
         let lower = name.to_ascii_lowercase();
         if !ALLOWED.contains(&lower.as_str()) {
             return Err(PartHeaderError(format!(
-                "partHeaders: {name:?} is not sent on parts; only {} are (object headers go in \
-                 `headers`)",
-                ALLOWED.join(" and ")
+                "partHeaders: {name:?} is not sent on parts; only x-oss-traffic-limit and \
+                 x-oss-request-payer are (object headers go in `headers`)"
             )));
         }
         if out.iter().any(|(n, _)| *n == lower) {

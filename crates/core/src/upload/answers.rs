@@ -175,15 +175,21 @@ impl Upload {
     /// (the object exists; the app decides what a failed callback means, §10.1).
     fn stored(&mut self, mut result: UploadResult, resp: &Response, callback: bool, now_ms: i64) {
         if resp.status == 203 {
-            let body = xml::parse::<xml::OssErrorBody>(&resp.body).unwrap_or_else(|_| {
-                xml::OssErrorBody::new(
-                    code::CALLBACK_FAILED,
-                    "the object was stored but its upload callback failed",
-                )
-            });
-            let mut e = OssError::from_response(resp.status, &body)
-                .with_request_id(request_id(resp))
-                .with_ec(resp.header("x-oss-ec").map(str::to_owned));
+            let mut e = match xml::parse::<xml::OssErrorBody>(&resp.body) {
+                Ok(body) => OssError::from_response(resp.status, &body),
+                Err(_) => {
+                    let mut e = response_error(
+                        ClientCode::InvalidResponse,
+                        "the object was stored but its upload callback failed".to_owned(),
+                        resp,
+                    );
+                    // The status alone says CallbackFailed (§10.1).
+                    e.code = code::CALLBACK_FAILED.to_owned();
+                    e
+                }
+            }
+            .with_request_id(request_id(resp))
+            .with_ec(resp.header("x-oss-ec").map(str::to_owned));
             e.message = format!(
                 "{} (the object {:?} was stored: ETag {}, CRC-64 {}; only the callback failed)",
                 e.message, result.key, result.etag, result.crc64
@@ -198,7 +204,8 @@ impl Upload {
             return self.fail(e);
         }
         if callback {
-            result.callback = Some(String::from_utf8_lossy(&resp.body).into_owned());
+            // OSS requires the callback server to answer JSON, so UTF-8 (§10.1).
+            result.callback = Some(String::from_utf8(resp.body.clone()).unwrap_or_default());
         }
         self.succeed(result, now_ms);
     }
