@@ -57,9 +57,10 @@ export interface UploadOptions {
   forbidOverwrite?: boolean;
   /** OSS POSTs `body` to `url` once the object is stored; its answer is `UploadResult.callback`. */
   callback?: UploadCallback;
-  /** Sent and signed on every UploadPart: x-oss-traffic-limit, x-oss-request-payer. */
+  /** Sent and signed on every UploadPart (and a small file's PutObject): x-oss-traffic-limit,
+   *  x-oss-request-payer. */
   partHeaders?: Record<string, string>;
-  /** Bits per second per part request, 819200..838860800 (x-oss-traffic-limit). */
+  /** Bits per second per request carrying file bytes, 819200..838860800 (x-oss-traffic-limit). */
   trafficLimit?: number;
 }
 
