@@ -89,6 +89,7 @@ fn checkpoint_seed_is_what_the_store_writes() {
         meta,
         headers,
         forbid_overwrite: true,
+        callback: None,
     };
     let mut cp = Checkpoint::new(
         "https://oss-cn-hangzhou.aliyuncs.com",

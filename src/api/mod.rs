@@ -4,6 +4,7 @@
 //! failures to an `Error` named "OssError" (or a `DOMException` named "AbortError" for a pause).
 //! Signatures and shapes are the contract in the README and `typescript.rs`.
 
+mod object_options;
 mod options;
 mod resume;
 mod steer_options;
@@ -415,6 +416,12 @@ pub fn to_js_error(e: &OssError) -> JsValue {
     if let Some(id) = &e.request_id {
         set(obj, "requestId", &JsValue::from_str(id));
     }
+    // CallbackFailed: the object is stored; say which (§10.1).
+    if let Some(stored) = &e.stored {
+        set(obj, "key", &JsValue::from_str(&stored.key));
+        set(obj, "etag", &JsValue::from_str(&stored.etag));
+        set(obj, "crc64", &JsValue::from_str(&stored.crc64.to_string()));
+    }
     err.into()
 }
 
@@ -439,6 +446,12 @@ fn result_to_js(r: &UploadResult) -> JsValue {
     set(&obj, "resumed", &JsValue::from_bool(r.resumed));
     set(&obj, "partsReused", &JsValue::from(r.parts_reused));
     set(&obj, "requestId", &JsValue::from_str(&r.request_id));
+    if let Some(answer) = &r.callback {
+        // The callback server's answer: parsed when it is JSON (OSS requires JSON, §10.1), the
+        // text otherwise.
+        let value = js_sys::JSON::parse(answer).unwrap_or_else(|_| JsValue::from_str(answer));
+        set(&obj, "callback", &value);
+    }
     obj.into()
 }
 

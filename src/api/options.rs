@@ -41,19 +41,23 @@ pub struct UploadSettings {
     pub object: ObjectOptions,
 }
 
-fn invalid(message: String) -> OssError {
+pub(super) fn invalid(message: String) -> OssError {
     OssError::client(ClientCode::InvalidArgument, message)
 }
 
-fn get(obj: &JsValue, name: &str) -> JsValue {
+pub(super) fn get(obj: &JsValue, name: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn absent(v: &JsValue) -> bool {
+pub(super) fn absent(v: &JsValue) -> bool {
     v.is_undefined() || v.is_null()
 }
 
-fn string(obj: &JsValue, name: &str, required: bool) -> Result<Option<String>, OssError> {
+pub(super) fn string(
+    obj: &JsValue,
+    name: &str,
+    required: bool,
+) -> Result<Option<String>, OssError> {
     let v = get(obj, name);
     if absent(&v) {
         return if required {
@@ -67,7 +71,7 @@ fn string(obj: &JsValue, name: &str, required: bool) -> Result<Option<String>, O
         .ok_or_else(|| invalid(format!("options.{name} must be a string")))
 }
 
-fn integer(obj: &JsValue, name: &str) -> Result<Option<u64>, OssError> {
+pub(super) fn integer(obj: &JsValue, name: &str) -> Result<Option<u64>, OssError> {
     let v = get(obj, name);
     if absent(&v) {
         return Ok(None);
@@ -79,7 +83,7 @@ fn integer(obj: &JsValue, name: &str) -> Result<Option<u64>, OssError> {
     })
 }
 
-fn boolean(obj: &JsValue, name: &str) -> Result<Option<bool>, OssError> {
+pub(super) fn boolean(obj: &JsValue, name: &str) -> Result<Option<bool>, OssError> {
     let v = get(obj, name);
     if absent(&v) {
         return Ok(None);
@@ -90,7 +94,7 @@ fn boolean(obj: &JsValue, name: &str) -> Result<Option<bool>, OssError> {
 }
 
 /// `{name: value}` string records (meta, headers).
-fn record(obj: &JsValue, name: &str) -> Result<Vec<(String, String)>, OssError> {
+pub(super) fn record(obj: &JsValue, name: &str) -> Result<Vec<(String, String)>, OssError> {
     let v = get(obj, name);
     if absent(&v) {
         return Ok(Vec::new());
@@ -126,8 +130,7 @@ pub fn uploader_settings(options: &JsValue) -> Result<UploaderSettings, OssError
         return Err(invalid("options.bucket must not be empty".to_string()));
     }
     let path_style = boolean(options, "pathStyle")?.unwrap_or(false);
-    let endpoint = Endpoint::parse(&endpoint_option, path_style)
-        .map_err(|e| invalid(format!("options.endpoint: {e}")))?;
+    let endpoint = super::object_options::endpoint(options, &endpoint_option, path_style)?;
     let endpoint_text = checkpoint_endpoint(&endpoint);
     let signature_version = match string(options, "signatureVersion", false)?.as_deref() {
         None | Some("v4") => SignatureVersion::V4,
@@ -145,8 +148,9 @@ pub fn uploader_settings(options: &JsValue) -> Result<UploaderSettings, OssError
             None if signature_version == SignatureVersion::V1 => String::new(),
             None => {
                 return Err(invalid(format!(
-                    "options.region is needed for V4 signing: it cannot be derived from the endpoint {endpoint_option:?} \
-                     (use e.g. \"cn-hangzhou\")"
+                    "options.region is needed for V4 signing: it cannot be derived from the endpoint {endpoint_option:?}{} \
+                     (use e.g. \"cn-hangzhou\")",
+                    super::object_options::why_no_region(&endpoint)
                 )))
             }
         },
@@ -257,6 +261,8 @@ pub fn upload_settings(options: &JsValue) -> Result<UploadSettings, OssError> {
         meta: record(options, "meta")?,
         headers: record(options, "headers")?,
         forbid_overwrite: boolean(options, "forbidOverwrite")?.unwrap_or(false),
+        callback: super::object_options::callback(options)?,
+        part_headers: super::object_options::part_headers(options)?,
     };
     Ok(UploadSettings {
         signal,

@@ -80,6 +80,8 @@ export interface UploaderOptions {
   };
   /** UploadParts in flight across every running upload() of this Uploader, shared fairly. */
   maxPartsInFlight?: number;
+  /** The endpoint is the bucket's own domain (a CNAME): nothing is prefixed; give `region`. */
+  cname?: boolean;
 }
 
 export interface UploadOptions {
@@ -92,6 +94,29 @@ export interface UploadOptions {
   meta?: Record<string, string>;
   headers?: Record<string, string>;
   forbidOverwrite?: boolean;
+  /** OSS POSTs `body` to `url` once the object is stored; its answer is `UploadResult.callback`. */
+  callback?: UploadCallback;
+  /** Sent and signed on every UploadPart (and a small file's PutObject): x-oss-traffic-limit,
+   *  x-oss-request-payer. */
+  partHeaders?: Record<string, string>;
+  /** Bits per second per request carrying file bytes, 819200..838860800 (x-oss-traffic-limit). */
+  trafficLimit?: number;
+}
+
+/** The upload callback: x-oss-callback and x-oss-callback-var on PutObject and Complete. */
+export interface UploadCallback {
+  /** callbackUrl; up to five separated by ";". */
+  url: string;
+  /** callbackBody, with OSS's variables: bucket, object, etag, size, mimeType, crc64, x:name. */
+  body: string;
+  /** callbackBodyType: "application/x-www-form-urlencoded" (default) or "application/json". */
+  contentType?: string;
+  /** callbackHost: the Host header of the callback request. */
+  host?: string;
+  /** callbackSNI */
+  sni?: boolean;
+  /** Sent as x-oss-callback-var; `${x:name}` in the body. */
+  customValues?: Record<string, string>;
 }
 
 export interface UploadProgress {
@@ -114,6 +139,8 @@ export interface UploadResult {
   resumed: boolean;
   partsReused: number;
   requestId: string;
+  /** The callback server's answer (parsed JSON, or the text); only with a `callback` option. */
+  callback?: unknown;
 }
 
 export interface PendingUpload {
@@ -141,6 +168,10 @@ export interface OssError extends Error {
   code: string;
   status?: number;
   requestId?: string;
+  /** Set with code "CallbackFailed" (HTTP 203): the object was stored, only its callback failed. */
+  key?: string;
+  etag?: string;
+  crc64?: string;
 }
 "#;
 

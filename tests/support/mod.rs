@@ -83,6 +83,21 @@ pub async fn faults(rules: &str) {
         .expect("set faults");
 }
 
+/// `GET` a `/__dev/` path: the JSON body.
+pub async fn dev_get(path: &str) -> JsValue {
+    let answer = get_json_js(&format!("{}{path}", url()))
+        .await
+        .expect("dev GET");
+    get(&answer, "body")
+}
+
+/// `POST` JSON to a `/__dev/` path: the JSON answer.
+pub async fn dev_post(path: &str, body: &str) -> JsValue {
+    post_json_js(&format!("{}{path}", url()), js(body))
+        .await
+        .expect("dev POST")
+}
+
 /// Clears faults and the request log (objects stay: every test uses its own keys).
 pub async fn clear_faults() {
     let res = web_sys::window().expect("window").fetch_with_str_and_init(

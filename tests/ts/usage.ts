@@ -12,6 +12,7 @@ import type {
   PendingUpload,
   SignerCredentials,
   StsCredentials,
+  UploadCallback,
   UploaderOptions,
   UploadOptions,
   UploadProgress,
@@ -59,6 +60,8 @@ namespace Contract {
       offlineWaitMs?: number;
     };
     maxPartsInFlight?: number;
+    // Issue 13 part A.
+    cname?: boolean;
   }
   // Issue 13, part B: "signing on the app's server, no STS in the page".
   export interface SignerCredentials {
@@ -89,6 +92,19 @@ namespace Contract {
     meta?: Record<string, string>;
     headers?: Record<string, string>;
     forbidOverwrite?: boolean;
+    // Issue 13 part A.
+    callback?: UploadCallback;
+    partHeaders?: Record<string, string>;
+    trafficLimit?: number;
+  }
+  // Issue 13 part A: `callback` on upload() options.
+  export interface UploadCallback {
+    url: string;
+    body: string;
+    contentType?: string;
+    host?: string;
+    sni?: boolean;
+    customValues?: Record<string, string>;
   }
   export interface UploadProgress {
     loaded: number;
@@ -108,6 +124,8 @@ namespace Contract {
     resumed: boolean;
     partsReused: number;
     requestId: string;
+    // Issue 13 part A: the callback server's answer, parsed when it is JSON.
+    callback?: unknown;
   }
   export interface PendingUpload {
     id: string;
@@ -133,6 +151,7 @@ same<Equal<UploaderOptions, Contract.UploaderOptions>>();
 same<Equal<UploadOptions, Contract.UploadOptions>>();
 same<Equal<UploadProgress, Contract.UploadProgress>>();
 same<Equal<UploadResult, Contract.UploadResult>>();
+same<Equal<UploadCallback, Contract.UploadCallback>>();
 same<Equal<PendingUpload, Contract.PendingUpload>>();
 same<Equal<SignerCredentials, Contract.SignerCredentials>>();
 same<Equal<UploadStart, Contract.UploadStart>>();
@@ -160,6 +179,10 @@ same<Equal<OssError["name"], "OssError">>();
 same<Equal<OssError["code"], string>>();
 same<Equal<OssError["status"], number | undefined>>();
 same<Equal<OssError["requestId"], string | undefined>>();
+// CallbackFailed (203) still names the stored object.
+same<Equal<OssError["key"], string | undefined>>();
+same<Equal<OssError["etag"], string | undefined>>();
+same<Equal<OssError["crc64"], string | undefined>>();
 // "oss-resumable/init" is the same API plus an explicit init().
 same<Equal<UploaderAfterInit, Uploader>>();
 
@@ -200,6 +223,9 @@ new Uploader({
   checkpointStore: null,
   credentials: { AccessKeyId: "STS.x", AccessKeySecret: "s", SecurityToken: "t", Expiration: "2026-11-24T17:00:00Z" },
 });
+// A custom domain bound to the bucket (give the region), and the acceleration endpoint.
+new Uploader({ ...options, endpoint: "https://static.example.com", cname: true, region: "cn-hangzhou" });
+new Uploader({ ...options, endpoint: "https://oss-accelerate.aliyuncs.com", region: "cn-hangzhou" });
 // A provider may answer in the STS API's shape directly.
 new Uploader({ ...options, credentials: async () => ({ AccessKeyId: "a", AccessKeySecret: "b" }) });
 
@@ -232,7 +258,18 @@ export async function uploadOne(file: File): Promise<string> {
       meta: { owner: "someone" },
       headers: { "Cache-Control": "no-cache" },
       forbidOverwrite: true,
+      callback: {
+        url: "https://app.example.com/oss-callback",
+        body: "bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&mimeType=${mimeType}&crc64=${crc64}&uid=${x:uid}",
+        contentType: "application/x-www-form-urlencoded",
+        host: "app.example.com",
+        sni: true,
+        customValues: { uid: "42" },
+      },
+      partHeaders: { "x-oss-request-payer": "requester" },
+      trafficLimit: 8 * 1024 * 1024,
     });
+    const answer: unknown = result.callback;
     const bucket: string = result.bucket;
     const key: string = result.key;
     const etag: string = result.etag;
@@ -242,10 +279,14 @@ export async function uploadOne(file: File): Promise<string> {
     const resumed: boolean = result.resumed;
     const partsReused: number = result.partsReused;
     const requestId: string = result.requestId;
-    return [label, bucket, key, etag, crc64, size, uploadId, resumed, partsReused, requestId].join(" ");
+    return [label, bucket, key, etag, crc64, size, uploadId, resumed, partsReused, requestId, JSON.stringify(answer)].join(" ");
   } catch (e) {
     if (e instanceof DOMException && e.name === "AbortError") return "paused";
     const err = e as OssError;
+    if (err.name === "OssError" && err.code === "CallbackFailed") {
+      // The object is stored; only the callback failed.
+      return `stored ${err.key ?? ""} ${err.etag ?? ""} ${err.crc64 ?? ""}`;
+    }
     if (err.name === "OssError") return `${err.code} ${err.status ?? ""} ${err.requestId ?? ""} ${err.message}`;
     throw e;
   }
@@ -345,6 +386,12 @@ uploader.upload(new Blob([]), 42);
 uploader.upload(new Blob([]), "k", { forbidOverwrite: "yes" });
 // @ts-expect-error meta values are strings
 uploader.upload(new Blob([]), "k", { meta: { n: 1 } });
+// @ts-expect-error a callback needs its url and body
+uploader.upload(new Blob([]), "k", { callback: { url: "https://a.example.com/cb" } });
+// @ts-expect-error trafficLimit is a number of bits per second
+uploader.upload(new Blob([]), "k", { trafficLimit: "100KB" });
+// @ts-expect-error cname is a boolean
+new Uploader({ ...options, cname: "static.example.com" });
 // @ts-expect-error discard takes the pending upload's id
 uploader.discard(pending);
 // @ts-expect-error sizes cross the boundary as number, never bigint

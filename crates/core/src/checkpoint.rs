@@ -101,6 +101,10 @@ pub struct ObjectOptions {
     pub headers: VecMap<String, String>,
     /// `x-oss-forbid-overwrite`, which OSS checks on Initiate and Complete (§4.3).
     pub forbid_overwrite: bool,
+    /// The upload callback, sent again on Complete when the upload resumes (§10.1). It holds no
+    /// secret. Absent from records without one, which therefore read and seal as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<crate::callback::Callback>,
 }
 
 /// A part the client saw succeed; checked against ListParts on resume.
@@ -348,6 +352,25 @@ impl Checkpoint {
             c.str(k).str(v);
         }
         c.u64(u64::from(self.object.forbid_overwrite));
+        if let Some(cb) = &self.object.callback {
+            // Only when present, so records without a callback keep their integrity value.
+            c.str("callback").str(&cb.url).str(&cb.body);
+            for v in [&cb.content_type, &cb.host] {
+                match v {
+                    None => c.u64(0),
+                    Some(v) => c.u64(1).str(v),
+                };
+            }
+            c.u64(match cb.sni {
+                None => 0,
+                Some(false) => 1,
+                Some(true) => 2,
+            });
+            c.u64(cb.custom_values.len() as u64);
+            for (k, v) in &cb.custom_values {
+                c.str(k).str(v);
+            }
+        }
         c.u64(self.parts.len() as u64);
         for p in &self.parts {
             c.u64(u64::from(p.part_number))

@@ -168,6 +168,24 @@ pub struct OssError {
     pub request_id: Option<String>,
     /// Detailed error code (`x-oss-ec` / `<EC>`), e.g. `0002-00000504`.
     pub ec: Option<String>,
+    /// The object the failed request stored anyway: set for `CallbackFailed` (203), when OSS
+    /// kept the object and only the callback failed (§10.1).
+    pub stored: Option<Box<StoredObject>>,
+}
+
+/// An object OSS stored although the request reported a failure (`CallbackFailed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    /// The bucket.
+    pub bucket: String,
+    /// The object key.
+    pub key: String,
+    /// The object's ETag, quotes included.
+    pub etag: String,
+    /// CRC-64 of the object as verified against OSS's (or combined from verified parts).
+    pub crc64: u64,
+    /// The object's size, in bytes.
+    pub size: u64,
 }
 
 fn request_id_suffix(id: &Option<String>) -> String {
@@ -186,6 +204,7 @@ impl OssError {
             status: None,
             request_id: None,
             ec: None,
+            stored: None,
         }
     }
 
@@ -208,6 +227,7 @@ impl OssError {
             status: Some(status),
             request_id: body.request_id.clone(),
             ec: body.ec.clone(),
+            stored: None,
         }
     }
 
@@ -221,6 +241,7 @@ impl OssError {
             status: Some(status),
             request_id: None,
             ec: None,
+            stored: None,
         }
     }
 

@@ -5,10 +5,12 @@
 mod date;
 mod prim;
 
+pub mod callback;
 pub mod checkpoint;
 pub mod crc64;
 pub mod error;
 pub mod operation;
+pub mod part_headers;
 pub mod plan;
 pub mod request;
 pub mod retry;

@@ -58,6 +58,7 @@ fn options() -> ObjectOptions {
         meta,
         headers,
         forbid_overwrite: true,
+        callback: None,
     }
 }
 

@@ -93,6 +93,7 @@ fn initiate_with_meta_and_forbid_overwrite_equals_its_vector() {
         ],
         headers: vec![],
         forbid_overwrite: true,
+        ..Default::default()
     };
     let req = initiate_multipart_upload(BUCKET, "视频/2024 年会/最终版 (1).mp4", &opts).unwrap();
     assert_eq!(req.query, vec![("uploads".to_owned(), None)]);

@@ -1,6 +1,8 @@
 //! `/__dev/`: the server's control API, outside OSS's namespace (no OSS operation depends on it).
-//! Health, STS minting, faults, the clock, the request log, reset, object info and the
-//! benchmark sink.
+//! Health, STS minting, faults, the clock, the request log, reset, object info, the
+//! benchmark sink, and for upload callbacks (docs/protocol.md §10.1) the public key they are
+//! signed with, a callback receiver that records what it got (`/__dev/callback-sink/…`, listed by
+//! `GET /__dev/callbacks`) and custom domains bound at run time (`POST /__dev/cnames`).
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -37,6 +39,92 @@ pub fn routes() -> Router<Arc<Server>> {
         .route("/__dev/reset", post(reset))
         .route("/__dev/object-info", get(object_info))
         .route("/__dev/sink/{*path}", put(sink))
+        .route(crate::callback::PUBLIC_KEY_PATH, get(callback_public_key))
+        .route("/__dev/callback-sink", post(callback_sink))
+        .route("/__dev/callback-sink/{*path}", post(callback_sink))
+        .route("/__dev/callbacks", get(callbacks))
+        .route("/__dev/cnames", post(add_cname))
+}
+
+#[derive(Deserialize)]
+struct CnameBody {
+    host: String,
+    bucket: String,
+}
+
+/// Binds a custom domain to a bucket at run time, as `--cname HOST=BUCKET` does at start (for
+/// browser tests, which cannot pass flags to the server they share).
+async fn add_cname(State(s): State<Arc<Server>>, Json(b): Json<CnameBody>) -> Response {
+    if !s.config.buckets.contains(&b.bucket) || b.host.is_empty() {
+        return bad_request("give {host, bucket} with one of the server's buckets");
+    }
+    let mut cnames = lock(&s.cnames);
+    let host = b.host.to_ascii_lowercase();
+    cnames.retain(|(h, _)| *h != host);
+    cnames.push((host, b.bucket));
+    Json(json!({ "ok": true })).into_response()
+}
+
+/// The PEM public key upload callbacks are signed with (`x-oss-pub-key-url` points here).
+async fn callback_public_key() -> Response {
+    match crate::callback::public_key_pem() {
+        Ok(pem) => ([(header::CONTENT_TYPE, "application/x-pem-file")], pem).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct SinkQuery {
+    /// Answer with this status instead of 200.
+    status: Option<u16>,
+    /// Answer with this text (not JSON) instead of the default JSON.
+    text: Option<String>,
+    /// Wait this long before answering.
+    delay_ms: Option<u64>,
+}
+
+/// A callback receiver for tests that cannot run their own (browser tests): records what it
+/// received (`GET /__dev/callbacks`) and answers `{"received":true,"body":<the body>}`, or as
+/// the query asks (`?status=500`, `?text=OK`, `?delayMs=6000`).
+async fn callback_sink(
+    State(s): State<Arc<Server>>,
+    uri: axum::http::Uri,
+    Query(q): Query<SinkQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let text = String::from_utf8_lossy(&body).into_owned();
+    lock(&s.callbacks).push(json!({
+        "pathAndQuery": uri.path_and_query().map(|p| p.as_str().to_string()),
+        "host": header("host"),
+        "contentType": header("content-type"),
+        "authorization": header("authorization"),
+        "pubKeyUrl": header("x-oss-pub-key-url"),
+        "body": text,
+    }));
+    if let Some(ms) = q.delay_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    let status = q
+        .status
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    match q.text {
+        Some(t) => (status, t).into_response(),
+        None => (status, Json(json!({ "received": true, "body": text }))).into_response(),
+    }
+}
+
+async fn callbacks(State(s): State<Arc<Server>>) -> Response {
+    let list: Vec<_> = lock(&s.callbacks).clone();
+    Json(json!({ "callbacks": list })).into_response()
 }
 
 fn bad_request(message: impl Into<String>) -> Response {
@@ -215,6 +303,8 @@ async fn reset(State(s): State<Arc<Server>>) -> Response {
     }
     lock(&s.faults).clear();
     lock(&s.log).clear();
+    lock(&s.callbacks).clear();
+    *lock(&s.cnames) = s.config.cnames.clone();
     *lock(&s.clock) = Clock {
         fixed_ms: s.config.fixed_clock_ms,
         skew_ms: 0,

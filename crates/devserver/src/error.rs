@@ -20,6 +20,8 @@ pub struct OssError {
     /// `Code`, `Message`, `EC` and the operation's elements (`StringToSign`, `ServerTime`, …);
     /// boxed, as the body has a field for every element OSS may send.
     pub body: Box<OssErrorBody>,
+    /// Headers the answer carries besides the error's own (`ETag` of a 203 CallbackFailed).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl OssError {
@@ -27,7 +29,14 @@ impl OssError {
         OssError {
             status,
             body: Box::new(OssErrorBody::new(code, message)),
+            headers: Vec::new(),
         }
+    }
+
+    /// A header the answer carries too.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
     }
 
     /// The detailed error code (`EC`, e.g. `0002-00000504`) and the page OSS points to for it.
@@ -111,6 +120,9 @@ impl OssError {
             .header(header::CONTENT_TYPE, "application/xml");
         if let Some(ec) = &self.body.ec {
             b = b.header("x-oss-ec", ec);
+        }
+        for (name, value) in &self.headers {
+            b = b.header(*name, value);
         }
         let res = if head {
             let encoded = base64::engine::general_purpose::STANDARD.encode(xml.as_bytes());

@@ -38,7 +38,7 @@ pub fn check_request_head(
         let value = HeaderValue::from_str(value.trim()).ok()?;
         headers.append(name, value);
     }
-    let route = match Route::resolve(buckets, &method, &uri, &headers) {
+    let route = match Route::resolve(buckets, &[], &method, &uri, &headers) {
         Ok(route) => route,
         Err(e) => return Some(Err(e.body.code.clone())),
     };

@@ -5,6 +5,7 @@
 //! Use it from Rust tests with [`spawn`]; the `oss-devserver` binary wraps the same function.
 
 mod auth;
+mod callback;
 mod dev;
 mod error;
 mod faults;
@@ -76,6 +77,11 @@ pub struct Config {
     pub fixed_clock_ms: Option<i64>,
     /// Extra STS credentials accepted as if the server had minted them.
     pub sts_credentials: Vec<StsTriple>,
+    /// Custom domains bound to buckets (`--cname HOST=BUCKET`): a request whose host (port
+    /// aside) is one of them addresses that bucket, the whole path being the key (§1).
+    pub cnames: Vec<(String, String)>,
+    /// How long an upload callback may take to answer (OSS: 5 s, §10.1).
+    pub callback_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -93,6 +99,8 @@ impl Default for Config {
             sink: false,
             fixed_clock_ms: None,
             sts_credentials: Vec::new(),
+            cnames: Vec::new(),
+            callback_timeout_ms: 5_000,
         }
     }
 }
@@ -143,6 +151,12 @@ pub(crate) struct LogEntry {
     pub request_id: String,
     pub faults: Vec<String>,
     pub duration_ms: u64,
+    /// `x-oss-traffic-limit` of the request, bit/s (§10.3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic_limit: Option<u64>,
+    /// Set when the request carried `x-oss-callback` (§10.1).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub callback: bool,
 }
 
 /// Shared server state.
@@ -153,6 +167,12 @@ pub(crate) struct Server {
     pub clock: Mutex<Clock>,
     pub faults: Mutex<Vec<faults::FaultRule>>,
     pub log: Mutex<std::collections::VecDeque<LogEntry>>,
+    /// `http://host:port` the server listens on (the callback public key's URL is built on it).
+    pub url: String,
+    /// What `/__dev/callback-sink` received, for tests (`GET /__dev/callbacks`).
+    pub callbacks: Mutex<Vec<serde_json::Value>>,
+    /// Custom domains: the configuration's, plus those added by `POST /__dev/cnames`.
+    pub cnames: Mutex<Vec<(String, String)>>,
     next_request: AtomicU64,
     request_prefix: u32,
     /// UploadParts being handled (`/__dev/in-flight`).
@@ -271,7 +291,12 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
         );
     }
     let prefix = random_bytes::<4>();
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
     let server = Arc::new(Server {
+        url: format!("http://{addr}"),
+        callbacks: Mutex::new(Vec::new()),
+        cnames: Mutex::new(config.cnames.clone()),
         clock: Mutex::new(Clock {
             fixed_ms: config.fixed_clock_ms,
             skew_ms: 0,
@@ -291,8 +316,6 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
         .layer(middleware::from_fn_with_state(server.clone(), cors))
         .with_state(server);
 
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    let addr = listener.local_addr()?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, router, shutdown_rx));
     Ok(Handle {

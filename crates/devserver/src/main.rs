@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 const USAGE: &str = "usage: oss-devserver [--listen 127.0.0.1:9000] [--bucket demo]... \
 [--access-key-id ID --access-key-secret SECRET] [--region cn-hangzhou] [--data-dir DIR] \
-[--cors-origin ORIGIN|*]... [--sts-ttl SECONDS] [--sink] [--fixed-time ISO8601]";
+[--cors-origin ORIGIN|*]... [--sts-ttl SECONDS] [--sink] [--fixed-time ISO8601] \
+[--cname HOST=BUCKET]...";
 
 fn fail(message: &str) -> ! {
     eprintln!("oss-devserver: {message}\n{USAGE}");
@@ -44,6 +45,18 @@ async fn main() {
                     .unwrap_or_else(|| fail("--sts-ttl needs 1..=43200 seconds"))
             }
             "--sink" => config.sink = true,
+            "--cname" => {
+                let v = value("--cname");
+                let Some((host, bucket)) = v
+                    .split_once('=')
+                    .filter(|(h, b)| !h.is_empty() && !b.is_empty())
+                else {
+                    fail("--cname needs HOST=BUCKET, e.g. files.localhost=demo")
+                };
+                config
+                    .cnames
+                    .push((host.to_ascii_lowercase(), bucket.to_string()));
+            }
             "--fixed-time" => {
                 let v = value("--fixed-time");
                 config.fixed_clock_ms = Some(

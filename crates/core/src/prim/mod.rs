@@ -9,6 +9,7 @@
 
 pub(crate) mod b64;
 pub(crate) mod hex;
+pub(crate) mod json;
 pub mod sort;
 pub mod vecmap;
 pub(crate) mod xml;

@@ -16,7 +16,9 @@ fn object_request(method: Method, bucket: &str, key: &str) -> Result<Request, Re
     Ok(Request::new(method, bucket, key))
 }
 
-/// PutObject: the whole object in one request; body = file bytes `start..end`.
+/// PutObject: the whole object in one request; body = file bytes `start..end`. It carries the
+/// object headers, the part headers (it is the one request with file bytes, §10.3) and the
+/// callback (§10.1).
 pub fn put_object(
     bucket: &str,
     key: &str,
@@ -26,6 +28,10 @@ pub fn put_object(
 ) -> Result<Request, RequestError> {
     let mut req = object_request(Method::Put, bucket, key)?;
     req.headers = object_headers(key, opts)?;
+    req.headers.extend(opts.part_headers.iter().cloned());
+    if let Some(callback) = &opts.callback {
+        req.headers.extend(callback.headers());
+    }
     req.body = file_range(start, end)?;
     Ok(req)
 }

@@ -13,6 +13,9 @@ pub struct Endpoint {
     host: String,
     port: Option<u16>,
     path_style: bool,
+    /// The host is the bucket's own domain (a CNAME bound to it, §1): nothing is prefixed and
+    /// the path holds only the key.
+    cname: bool,
 }
 
 impl Endpoint {
@@ -99,7 +102,23 @@ impl Endpoint {
             host,
             port,
             path_style,
+            cname: false,
         })
+    }
+
+    /// Parses a custom domain bound to the bucket (`cname: true`, §1): requests go to
+    /// `scheme://host/key` with nothing prefixed, and any host is accepted (a CNAME may be a
+    /// single label or an IP address in tests). The signature still names the bucket.
+    pub fn parse_cname(s: &str) -> Result<Endpoint, RequestError> {
+        let mut endpoint = Endpoint::parse(s, true)?;
+        endpoint.path_style = false;
+        endpoint.cname = true;
+        Ok(endpoint)
+    }
+
+    /// True for a custom domain bound to the bucket ([`Endpoint::parse_cname`]).
+    pub fn cname(&self) -> bool {
+        self.cname
     }
 
     /// `https` or `http`.
@@ -120,15 +139,31 @@ impl Endpoint {
         self.path_style
     }
 
-    /// The V4 signing region the host implies, if it is a regional OSS endpoint.
+    /// The V4 signing region the host implies, if it is a regional OSS endpoint. A custom
+    /// domain implies none, whatever its name (§1).
     pub fn region(&self) -> Option<String> {
+        if self.cname {
+            return None;
+        }
         region_from_endpoint(&self.host)
     }
 
+    /// True for OSS's transfer acceleration hosts (`oss-accelerate.aliyuncs.com`,
+    /// `oss-accelerate-overseas.aliyuncs.com`), which imply no signing region (§1).
+    pub fn is_acceleration(&self) -> bool {
+        !self.cname
+            && [
+                "oss-accelerate.aliyuncs.com",
+                "oss-accelerate-overseas.aliyuncs.com",
+            ]
+            .iter()
+            .any(|h| self.host == *h || self.host.ends_with(&format!(".{h}")))
+    }
+
     /// The `Host` a request for `bucket` goes to: `bucket.host[:port]`, or the endpoint's own host
-    /// in path style or for service-level requests (empty bucket).
+    /// in path style, for a custom domain, or for service-level requests (empty bucket).
     pub fn host_for(&self, bucket: &str) -> String {
-        if self.path_style || bucket.is_empty() {
+        if self.path_style || self.cname || bucket.is_empty() {
             self.authority()
         } else {
             format!("{bucket}.{}", self.authority())

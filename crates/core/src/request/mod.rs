@@ -187,6 +187,12 @@ pub enum RequestError {
         /// The size, in bytes.
         size: usize,
     },
+    /// The callback option is invalid (§10.1).
+    #[error(transparent)]
+    Callback(#[from] crate::callback::CallbackError),
+    /// A per-part header is invalid (§10.3).
+    #[error(transparent)]
+    PartHeader(#[from] crate::part_headers::PartHeaderError),
 }
 
 impl RequestError {

@@ -16,6 +16,11 @@ pub struct ObjectOptions {
     pub headers: Vec<(String, String)>,
     /// Send `x-oss-forbid-overwrite: true` (on Initiate and Complete, §4.3).
     pub forbid_overwrite: bool,
+    /// The upload callback, sent on PutObject or CompleteMultipartUpload (§10.1).
+    pub callback: Option<crate::callback::Callback>,
+    /// Headers of every request that carries file bytes (UploadPart, or the small file's
+    /// PutObject), as `crate::part_headers::part_headers` returned them (§10.3).
+    pub part_headers: Vec<(String, String)>,
 }
 
 /// The headers `opts` adds to an Initiate or PutObject request, validated.
@@ -68,6 +73,10 @@ pub(super) fn object_headers(
     if opts.forbid_overwrite {
         out.push(("x-oss-forbid-overwrite".to_owned(), "true".to_owned()));
     }
+    if let Some(callback) = &opts.callback {
+        callback.validate()?;
+    }
+    crate::part_headers::part_headers(&opts.part_headers, None)?;
 
     let mut seen: Vec<String> = Vec::new();
     for (name, value) in &opts.headers {

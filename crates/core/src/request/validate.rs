@@ -137,6 +137,13 @@ pub(super) fn forbidden_header_reason(lower: &str) -> Option<&'static str> {
         }
         "x-oss-forbid-overwrite" => Some("use the forbidOverwrite option"),
         "x-oss-complete-all" => Some("the uploader always completes with an explicit part list"),
+        // As a header it would reach Initiate or PutObject only, so a multipart upload would
+        // never call back (§10.1).
+        "x-oss-callback" | "x-oss-callback-var" => Some(
+            "use the callback option, which goes on CompleteMultipartUpload and PutObject alike",
+        ),
+        // A per-request limit: on Initiate it limits nothing (§10.3).
+        "x-oss-traffic-limit" => Some("use the trafficLimit or partHeaders option"),
         _ if lower.starts_with("x-oss-meta-") => Some("use the meta option"),
         _ => None,
     }

@@ -7,7 +7,7 @@
 use super::calls::{request_id, Call, Failure};
 use super::schedule::{LocalCheck, PartState};
 use super::{Event, Response, Stage, Upload, UploadResult};
-use crate::error::{ClientCode, OssError};
+use crate::error::{code, ClientCode, OssError, StoredObject};
 use crate::operation::Operation;
 use crate::retry::Decision;
 use crate::vecmap::VecMap;
@@ -163,7 +163,49 @@ impl Upload {
             resumed: false,
             parts_reused: 0,
             request_id: request_id(resp).unwrap_or_default(),
+            callback: None,
         };
+        let has_callback = self.config.object.callback.is_some();
+        self.stored(result, resp, has_callback, now_ms);
+    }
+
+    /// The object is stored: done, with the callback server's answer when there was a callback,
+    /// or, on `203 CallbackFailed`, failed with an error that still names the stored object
+    /// (the object exists; the app decides what a failed callback means, §10.1).
+    fn stored(&mut self, mut result: UploadResult, resp: &Response, callback: bool, now_ms: i64) {
+        if resp.status == 203 {
+            let mut e = match xml::parse::<xml::OssErrorBody>(&resp.body) {
+                Ok(body) => OssError::from_response(resp.status, &body),
+                Err(_) => {
+                    let mut e = response_error(
+                        ClientCode::InvalidResponse,
+                        "the object was stored but its upload callback failed".to_owned(),
+                        resp,
+                    );
+                    // The status alone says CallbackFailed (§10.1).
+                    e.code = code::CALLBACK_FAILED.to_owned();
+                    e
+                }
+            }
+            .with_request_id(request_id(resp))
+            .with_ec(resp.header("x-oss-ec").map(str::to_owned));
+            e.message = format!(
+                "{} (the object {:?} was stored: ETag {}, CRC-64 {}; only the callback failed)",
+                e.message, result.key, result.etag, result.crc64
+            );
+            e.stored = Some(Box::new(StoredObject {
+                bucket: result.bucket,
+                key: result.key,
+                etag: result.etag,
+                crc64: result.crc64,
+                size: result.size,
+            }));
+            return self.fail(e);
+        }
+        if callback {
+            // OSS requires the callback server to answer JSON, so UTF-8 (§10.1).
+            result.callback = Some(String::from_utf8(resp.body.clone()).unwrap_or_default());
+        }
         self.succeed(result, now_ms);
     }
 
@@ -369,14 +411,17 @@ impl Upload {
             .header("etag")
             .map(str::to_owned)
             .or_else(|| {
+                // With a callback the body is the callback's answer, not this XML.
                 xml::parse::<xml::CompleteMultipartUploadResult>(&resp.body)
                     .ok()
                     .map(|r| r.etag)
             })
             .unwrap_or_default();
         let result = self.multipart_result(etag, combined, request_id(resp).unwrap_or_default());
+        // Stored, whether or not its callback worked: the upload id is consumed.
         self.delete_saved_checkpoint();
-        self.succeed(result, now_ms);
+        let has_callback = self.record.object.callback.is_some();
+        self.stored(result, resp, has_callback, now_ms);
     }
 
     fn on_head_object(&mut self, resp: &Response, now_ms: i64) {
@@ -415,6 +460,7 @@ impl Upload {
             resumed: self.remote.resumed,
             parts_reused: self.remote.parts_reused,
             request_id,
+            callback: None,
         }
     }
 }

@@ -677,7 +677,15 @@ impl Upload {
             &upload_id,
             &list,
             self.record.object.forbid_overwrite,
-        );
+        )
+        .map(|mut req| {
+            // The callback fires when Complete stores the object; it is the record's, so a
+            // resumed upload calls back as it was started (§10.1).
+            if let Some(callback) = &self.record.object.callback {
+                req.headers.extend(callback.headers());
+            }
+            req
+        });
         self.start_call(Operation::CompleteMultipartUpload, None, template, now_ms);
     }
 

@@ -278,6 +278,9 @@ pub struct UploadResult {
     pub parts_reused: u32,
     /// `x-oss-request-id` of the final request (empty if CORS hides it).
     pub request_id: String,
+    /// The callback server's answer, which OSS returns as the body of the request that stored
+    /// the object; `None` without a callback option (§10.1).
+    pub callback: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------

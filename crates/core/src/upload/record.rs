@@ -129,6 +129,7 @@ fn checkpoint_object(opts: &ObjectOptions) -> checkpoint::ObjectOptions {
         meta: sorted_map(&opts.meta),
         headers: sorted_map(&opts.headers),
         forbid_overwrite: opts.forbid_overwrite,
+        callback: opts.callback.clone(),
     }
 }
 

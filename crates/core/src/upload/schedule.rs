@@ -285,7 +285,13 @@ impl Upload {
             number,
             part.start,
             part.end,
-        );
+        )
+        .map(|mut req| {
+            // trafficLimit and the other part headers, signed with the part (§10.3).
+            req.headers
+                .extend(self.config.object.part_headers.iter().cloned());
+            req
+        });
         let Some(call) = self.start_call(Operation::UploadPart, Some(number), template, now_ms)
         else {
             return;

@@ -177,7 +177,12 @@ pub enum FaultKind {
     CorruptPart,
     /// Perform the operation but report this CRC-64 for the object.
     WrongObjectCrc,
+    /// Store the object, then answer 203 CallbackFailed, as OSS does when the callback fails.
+    CallbackFailed,
 }
+
+/// What the model's callback server answers (OSS returns it as the body, §10.1).
+pub const CALLBACK_ANSWER: &str = "{\"Status\":\"OK\"}";
 
 pub struct Fault {
     pub when: Box<dyn Fn(&Op) -> bool>,
@@ -253,6 +258,24 @@ fn query<'a>(req: &'a Request, name: &str) -> Option<Option<&'a str>> {
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_deref())
+}
+
+/// A request that stored an object, answered as OSS does with a callback: the callback's answer
+/// as the body, or 203 CallbackFailed (the object stays stored, §10.1).
+fn callback_answer(req: &Request, fault: Option<&FaultKind>, mut resp: Response) -> Response {
+    if header(req, "x-oss-callback").is_none() {
+        return resp;
+    }
+    if matches!(fault, Some(FaultKind::CallbackFailed)) {
+        resp.status = 203;
+        resp.body =
+            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>CallbackFailed</Code>\
+            <Message>Error status : 502.</Message><RequestId>5C3D0</RequestId></Error>"
+                .to_vec();
+    } else {
+        resp.body = CALLBACK_ANSWER.as_bytes().to_vec();
+    }
+    resp
 }
 
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
@@ -462,10 +485,11 @@ impl FakeOss {
                         etag: etag.clone(),
                     },
                 );
-                self.ok(
+                let resp = self.ok(
                     vec![("etag", etag), ("x-oss-hash-crc64ecma", crc.to_string())],
                     String::new(),
-                )
+                );
+                callback_answer(req, fault, resp)
             }
             Op::InitiateMultipartUpload => {
                 let id = format!("UPLOAD{:08}", self.next_upload);
@@ -592,10 +616,11 @@ impl FakeOss {
                     u.key,
                     etag.replace('"', "&quot;")
                 );
-                self.ok(
+                let resp = self.ok(
                     vec![("etag", etag), ("x-oss-hash-crc64ecma", crc.to_string())],
                     xml,
-                )
+                );
+                callback_answer(req, fault, resp)
             }
             Op::HeadObject => match self.objects.get(&req.key).cloned() {
                 Some(o) => self.ok(

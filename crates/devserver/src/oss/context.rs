@@ -52,6 +52,28 @@ impl Ctx<'_> {
         }
     }
 
+    /// `x-oss-traffic-limit`, checked as OSS does: bit/s from 819200 to 838860800, else 400
+    /// InvalidArgument (§10.3). The dev server does not throttle; it logs the limit.
+    pub fn traffic_limit(&self) -> Result<Option<u64>, OssError> {
+        use oss_resumable_core::part_headers::{TRAFFIC_LIMIT_MAX, TRAFFIC_LIMIT_MIN};
+        let Some(v) = self.headers.get("x-oss-traffic-limit") else {
+            return Ok(None);
+        };
+        v.to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|n| (TRAFFIC_LIMIT_MIN..=TRAFFIC_LIMIT_MAX).contains(n))
+            .map(Some)
+            .ok_or_else(|| {
+                OssError::invalid_argument(format!(
+                    "The value of x-oss-traffic-limit is invalid: it must be between \
+                     {TRAFFIC_LIMIT_MIN} and {TRAFFIC_LIMIT_MAX}."
+                ))
+                .with("ArgumentName", "x-oss-traffic-limit")
+                .with("ArgumentValue", String::from_utf8_lossy(v.as_bytes()))
+            })
+    }
+
     /// The object's `Content-Type`, `application/octet-stream` when none is given.
     pub fn content_type(&self) -> String {
         self.header("content-type")

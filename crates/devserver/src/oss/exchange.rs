@@ -57,6 +57,12 @@ impl<'s> Exchange<'s> {
                 request_id: server.request_id(),
                 faults: Vec::new(),
                 duration_ms: 0,
+                traffic_limit: request
+                    .headers
+                    .get("x-oss-traffic-limit")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok()),
+                callback: request.headers.contains_key("x-oss-callback"),
             },
             head: request.method == Method::HEAD,
             host,

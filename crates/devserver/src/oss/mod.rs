@@ -37,7 +37,14 @@ pub async fn handle(State(server): State<Arc<Server>>, req: Request) -> Response
     let (request, body) = req.into_parts();
     let mut exchange = Exchange::begin(&server, &request);
     let buckets = &server.config.buckets;
-    let route = match Route::resolve(buckets, &request.method, &request.uri, &request.headers) {
+    let cnames = lock(&server.cnames).clone();
+    let route = match Route::resolve(
+        buckets,
+        &cnames,
+        &request.method,
+        &request.uri,
+        &request.headers,
+    ) {
         Ok(route) => route,
         Err(e) => return exchange.refuse(body, e).await,
     };

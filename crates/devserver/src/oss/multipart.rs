@@ -10,6 +10,7 @@ use md5::{Digest, Md5};
 use super::body::{check_content_md5, receive};
 use super::context::{file_already_exists, Ctx};
 use super::response::{b64, built, hex_upper, no_content, ok, quoted_etag, xml_response};
+use crate::callback::{self, Stored};
 use crate::error::OssError;
 use crate::ingest;
 use crate::store::{Object, PartRecord, Upload};
@@ -77,6 +78,7 @@ pub async fn upload_part(
             .with("ArgumentName", "partNumber")
             .with("ArgumentValue", c.q("partNumber").unwrap_or(""))
         })?;
+    c.traffic_limit()?;
     c.upload_in(&mut lock(&s.store))?;
     let got = receive(s, c, body).await?;
     let etag = quoted_etag(&got.md5);
@@ -120,28 +122,28 @@ pub async fn complete_multipart_upload(
     let forbid = c.forbid_overwrite()?;
     let encoding = c.encoding_url()?;
     let listed = read_part_list(c, body).await?;
-    let mut store = lock(&s.store);
-    let chosen = parts_to_complete(c.upload_in(&mut store)?, listed)?;
-    if forbid && c.object_exists(&store) {
-        return Err(file_already_exists());
+    // NoSuchUpload first; then a bad callback is refused before the upload is completed (§10.1).
+    c.upload_in(&mut lock(&s.store))?;
+    let callback = callback::parse(&c.headers)?;
+    let (etag, crc, size, content_type) = complete_in_store(s, c, forbid, listed)?;
+    if let Some(spec) = callback {
+        // The callback's answer replaces the XML; the headers stay (§10.1).
+        let stored = Stored {
+            bucket: &c.bucket,
+            key: &c.key,
+            etag: &etag,
+            size,
+            mime_type: &content_type,
+            crc64: crc,
+        };
+        let answer = super::object::called_back(s, &spec, &stored).await?;
+        return built(
+            ok().header(header::ETAG, &etag)
+                .header("x-oss-hash-crc64ecma", crc.to_string())
+                .header(header::CONTENT_TYPE, "application/json"),
+            answer,
+        );
     }
-    let Some(upload) = store.uploads.remove(c.upload_id()) else {
-        return Err(OssError::no_such_upload(c.upload_id()));
-    };
-    let object = assemble(&upload, &chosen, s.now_ms());
-    let (etag, crc) = (object.etag.clone(), object.crc64);
-    let objects = store
-        .buckets
-        .get_mut(&c.bucket)
-        .ok_or_else(|| OssError::no_such_bucket(&c.bucket))?;
-    let old = objects.insert(c.key.clone(), object);
-    store.release(
-        old.into_iter()
-            .flat_map(|o| o.blobs)
-            .chain(upload.parts.into_values().map(|p| p.blob)),
-    );
-    store.persist()?;
-    drop(store);
     xml_response(
         ok().header(header::ETAG, &etag)
             .header("x-oss-hash-crc64ecma", crc.to_string()),
@@ -153,6 +155,39 @@ pub async fn complete_multipart_upload(
             etag,
         }),
     )
+}
+
+/// Turns the upload into the object, under the store's lock (which the callback's awaits must
+/// not hold): its ETag, CRC-64, size and Content-Type.
+fn complete_in_store(
+    s: &Server,
+    c: &Ctx<'_>,
+    forbid: bool,
+    listed: Option<Vec<(u32, String)>>,
+) -> Result<(String, u64, u64, String), OssError> {
+    let mut store = lock(&s.store);
+    let chosen = parts_to_complete(c.upload_in(&mut store)?, listed)?;
+    if forbid && c.object_exists(&store) {
+        return Err(file_already_exists());
+    }
+    let Some(upload) = store.uploads.remove(c.upload_id()) else {
+        return Err(OssError::no_such_upload(c.upload_id()));
+    };
+    let object = assemble(&upload, &chosen, s.now_ms());
+    let (etag, crc) = (object.etag.clone(), object.crc64);
+    let (size, content_type) = (object.size, object.content_type.clone());
+    let objects = store
+        .buckets
+        .get_mut(&c.bucket)
+        .ok_or_else(|| OssError::no_such_bucket(&c.bucket))?;
+    let old = objects.insert(c.key.clone(), object);
+    store.release(
+        old.into_iter()
+            .flat_map(|o| o.blobs)
+            .chain(upload.parts.into_values().map(|p| p.blob)),
+    );
+    store.persist()?;
+    Ok((etag, crc, size, content_type))
 }
 
 /// Complete's body: the `(PartNumber, ETag)` list, or `None` with `x-oss-complete-all: yes`

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use super::body::receive;
 use super::context::{file_already_exists, Ctx};
 use super::response::{b64, built, no_content, ok, quoted_etag};
+use crate::callback::{self, Stored};
 use crate::error::OssError;
 use crate::store::{Blob, BlobData, Object};
 use crate::{lock, Server};
@@ -27,6 +28,9 @@ pub async fn put_object(
     body: &mut Option<Body>,
 ) -> Result<Response, OssError> {
     let forbid = c.forbid_overwrite()?;
+    c.traffic_limit()?;
+    // A bad callback is refused before anything is stored, as OSS does (§10.1).
+    let callback = callback::parse(&c.headers)?;
     if forbid && c.object_exists(&lock(&s.store)) {
         return Err(file_already_exists());
     }
@@ -43,6 +47,41 @@ pub async fn put_object(
         multipart: false,
         blobs: vec![blob.clone()],
     };
+    let content_type = object.content_type.clone();
+    store_object(s, c, forbid, object, blob.clone())?;
+    let called = callback.is_some();
+    let answer = match callback {
+        None => Body::empty(),
+        Some(spec) => {
+            let stored = Stored {
+                bucket: &c.bucket,
+                key: &c.key,
+                etag: &etag,
+                size: blob.len,
+                mime_type: &content_type,
+                crc64: got.crc64,
+            };
+            called_back(s, &spec, &stored).await?
+        }
+    };
+    let mut b = ok()
+        .header(header::ETAG, &etag)
+        .header("x-oss-hash-crc64ecma", got.crc64.to_string())
+        .header("content-md5", b64(&got.md5));
+    if called {
+        b = b.header(header::CONTENT_TYPE, "application/json");
+    }
+    built(b, answer)
+}
+
+/// Puts `object` at the key (the store's lock is not held across the callback's awaits).
+fn store_object(
+    s: &Server,
+    c: &Ctx<'_>,
+    forbid: bool,
+    object: Object,
+    blob: Arc<Blob>,
+) -> Result<(), OssError> {
     let mut store = lock(&s.store);
     let objects = store
         .buckets
@@ -56,12 +95,22 @@ pub async fn put_object(
     let old = objects.insert(c.key.clone(), object);
     store.release(old.into_iter().flat_map(|o| o.blobs));
     store.persist()?;
-    built(
-        ok().header(header::ETAG, &etag)
-            .header("x-oss-hash-crc64ecma", got.crc64.to_string())
-            .header("content-md5", b64(&got.md5)),
-        Body::empty(),
-    )
+    Ok(())
+}
+
+/// Performs the callback of a request that stored `o`: its answer as the response body (JSON),
+/// or `203 CallbackFailed` (§10.1).
+pub(super) async fn called_back(
+    s: &Server,
+    spec: &callback::Spec,
+    o: &Stored<'_>,
+) -> Result<Body, OssError> {
+    let public_key_url = format!("{}{}", s.url, callback::PUBLIC_KEY_PATH);
+    let timeout = std::time::Duration::from_millis(s.config.callback_timeout_ms);
+    match spec.perform(spec.body(o), &public_key_url, timeout).await {
+        Ok(answer) => Ok(Body::from(answer)),
+        Err(reason) => Err(callback::failed(&reason, o.etag, o.crc64)),
+    }
 }
 
 /// GetObject, or HeadObject when `head` (the same headers, no body).

@@ -111,6 +111,7 @@ impl Route {
     /// them is virtual-hosted, anything else is path-style.
     pub fn resolve(
         buckets: &[String],
+        cnames: &[(String, String)],
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
@@ -126,9 +127,17 @@ impl Route {
             .map_err(|_| invalid_object_name("The object name is not valid UTF-8."))?;
         let host_name = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
         let first_label = host_name.split('.').next().unwrap_or("");
-        let virtual_host = host_name.contains('.') && buckets.iter().any(|b| b == first_label);
+        // A custom domain bound to a bucket: the host names the bucket, the path is the key (§1).
+        let cname = cnames
+            .iter()
+            .find(|(h, _)| h.eq_ignore_ascii_case(host_name))
+            .map(|(_, b)| b.clone());
+        let virtual_host =
+            cname.is_some() || host_name.contains('.') && buckets.iter().any(|b| b == first_label);
         let rest = path.strip_prefix('/').unwrap_or(&path);
-        let (bucket, key) = if virtual_host {
+        let (bucket, key) = if let Some(bucket) = cname {
+            (Some(bucket), rest.to_string())
+        } else if virtual_host {
             (Some(first_label.to_string()), rest.to_string())
         } else {
             match rest.split_once('/') {
@@ -216,10 +225,20 @@ mod tests {
         headers.insert(header::HOST, host.parse().unwrap());
         Route::resolve(
             &["demo".to_string()],
+            &[("files.example.com".to_string(), "demo".to_string())],
             &method,
             &uri.parse().unwrap(),
             &headers,
         )
+    }
+
+    #[test]
+    fn a_custom_domain_names_its_bucket_and_the_path_is_the_key() {
+        let r = route(Method::PUT, "/demo/a%20b", "files.example.com:9000").unwrap();
+        assert_eq!(r.bucket.as_deref(), Some("demo"));
+        assert_eq!(r.key, "demo/a b");
+        assert!(r.virtual_host);
+        assert_eq!(r.operation, Served::Oss(Operation::PutObject));
     }
 
     #[test]
