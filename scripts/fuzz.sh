@@ -32,7 +32,11 @@ for t in $targets; do
       "../target/fuzz-corpus/$t" "corpus/$t" -- -max_total_time="$seconds" \
       -print_final_stats=1) >"$log" 2>&1; then
     tail -40 "$log"
-    echo "make fuzz: $t FOUND A CRASH: see fuzz/artifacts/$t/ and $log"
+    if compgen -G "fuzz/artifacts/$t/*" >/dev/null; then
+      echo "make fuzz: $t FOUND A CRASH: see fuzz/artifacts/$t/ and $log"
+    else
+      echo "make fuzz: $t did not build or run: see $log"
+    fi
     exit 1
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

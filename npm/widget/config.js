@@ -31,6 +31,10 @@ export function readConfig(el) {
   };
   if (a("region")) uploader.region = a("region").trim();
   if (flag("path-style")) uploader.pathStyle = true;
+  // A custom domain bound to the bucket
+  // (https://www.alibabacloud.com/help/en/oss/user-guide/map-custom-domain-names-5): nothing is
+  // prefixed to the host; the library needs `region` there for V4.
+  if (flag("cname")) uploader.cname = true;
   const partSize = positive(parseSize(a("part-size")));
   if (partSize) uploader.partSize = partSize;
   const parallel = positive(Number(a("parallel")));
@@ -50,9 +54,5 @@ export function readConfig(el) {
     maxFileSize: positive(parseSize(a("max-file-size"))),
     maxFiles: positive(Math.floor(Number(a("max-files")))),
     accept: a("accept") || "",
-    // A custom domain bound to the bucket
-    // (https://www.alibabacloud.com/help/en/oss/user-guide/map-custom-domain-names-5): the
-    // library cannot address one yet, so the element says so instead of uploading elsewhere.
-    cname: flag("cname"),
   };
 }

@@ -177,10 +177,6 @@ export class OssUploader extends HTMLElement {
     if (this.#uploader) return this.#uploader;
     const c = this.config;
     const credentials = this.#credentials || (c.stsUrl ? () => fetchSts(this, c.stsUrl) : null);
-    if (c.cname) {
-      this.#uploaderError = this.text("cnameUnsupported");
-      return null;
-    }
     if (!c.endpoint || !c.bucket || !credentials) {
       this.#uploaderError = this.text("notConfigured");
       return null;
