@@ -139,7 +139,10 @@ export interface UploadResult {
   resumed: boolean;
   partsReused: number;
   requestId: string;
-  /** The callback server's answer (parsed JSON, or the text); only with a `callback` option. */
+  /**
+   * The callback server's answer (parsed JSON, or the text); only with a `callback` option, and
+   * absent when an earlier attempt's Complete had stored the object and its answer was lost.
+   */
   callback?: unknown;
 }
 

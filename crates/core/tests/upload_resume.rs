@@ -235,7 +235,9 @@ fn no_such_upload_on_resume_drops_the_checkpoint_and_starts_once_more() {
     h.assert_object_is_file();
     let ops = h.oss.ops();
     assert_eq!(ops[0], Op::ListParts { marker: None });
-    assert_eq!(ops[1], Op::InitiateMultipartUpload);
+    // No object at the key either (issue 15: a completed upload would be found by this HEAD).
+    assert_eq!(ops[1], Op::HeadObject);
+    assert_eq!(ops[2], Op::InitiateMultipartUpload);
     assert_eq!(h.oss.count(|o| matches!(o, Op::UploadPart(_))), 6);
     let r = h.result();
     assert!(!r.resumed);
@@ -421,4 +423,128 @@ fn reused_parts_are_checked_against_the_local_file_before_complete() {
         .filter(|a| matches!(a, Action::Hash { .. }))
         .count();
     assert!(hashes >= 11, "{hashes} hashes for 11 parts");
+}
+
+/// A first session that completed on the server, its page gone before Complete's answer was
+/// read: the last checkpoint it saved (before Complete) is still in the store (issue 15).
+fn completed_on_server(size: u64) -> (FakeOss, Checkpoint, Vec<u8>) {
+    let mut h = Harness::simple(size, Some(PART), 2);
+    h.run();
+    h.assert_object_is_file();
+    let cp = (*h
+        .saved_checkpoints()
+        .last()
+        .expect("a checkpoint was saved"))
+    .clone();
+    assert!(h.oss.uploads.is_empty(), "Complete consumed the upload id");
+    (std::mem::take(&mut h.oss), cp, h.file.clone())
+}
+
+fn hashed_bytes(h: &Harness) -> u64 {
+    h.actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Hash { start, end, .. } => Some(end - start),
+            _ => None,
+        })
+        .sum()
+}
+
+#[test]
+fn resume_of_an_upload_completed_on_the_server_is_settled_by_head_and_a_local_hash() {
+    let (oss, cp, file) = completed_on_server(5 * PART + 3);
+    let old_id = cp.id();
+    let etag = oss.objects[KEY].etag.clone();
+    let mut h = resume(oss, Some(cp.clone()), file);
+    h.store = Some(cp);
+    h.run();
+    // Nothing sent again: the ListParts that found the upload gone, then the HEAD.
+    assert_eq!(
+        h.oss.ops(),
+        vec![Op::ListParts { marker: None }, Op::HeadObject]
+    );
+    // The whole file was hashed locally to prove the object is this file.
+    assert_eq!(hashed_bytes(&h), h.file.len() as u64);
+    h.assert_object_is_file();
+    let r = h.result();
+    assert!(r.resumed);
+    assert_eq!(r.etag, etag);
+    assert_eq!(r.callback, None);
+    assert!(h.deleted_checkpoints().contains(&&old_id));
+    assert!(h.store.is_none(), "checkpoint not deleted");
+    assert!(h.saved_checkpoints().is_empty());
+    let loaded: Vec<u64> = h.progress().iter().map(|(l, _)| *l).collect();
+    assert!(loaded.windows(2).all(|w| w[0] <= w[1]), "{loaded:?}");
+    assert_eq!(loaded.last(), Some(&(h.file.len() as u64)));
+}
+
+#[test]
+fn resume_of_a_completed_upload_whose_object_is_another_file_starts_over_once() {
+    let (mut oss, cp, file) = completed_on_server(5 * PART + 3);
+    // Someone else stored a file of the same size at the key since.
+    let other = file_bytes(file.len() as u64, 99);
+    oss.objects.insert(
+        KEY.to_owned(),
+        FakeObject {
+            etag: etag_of(&other),
+            data: other,
+        },
+    );
+    let mut h = resume(oss, Some(cp), file);
+    h.run();
+    h.assert_object_is_file();
+    let ops = h.oss.ops();
+    assert_eq!(
+        &ops[..3],
+        &[
+            Op::ListParts { marker: None },
+            Op::HeadObject,
+            Op::InitiateMultipartUpload
+        ]
+    );
+    assert_eq!(h.oss.count(|o| *o == Op::InitiateMultipartUpload), 1);
+    assert_eq!(h.oss.count(|o| matches!(o, Op::UploadPart(_))), 6);
+    assert!(!h.result().resumed);
+    assert!(h.store.is_none());
+}
+
+#[test]
+fn resume_of_a_completed_upload_whose_object_is_gone_starts_over() {
+    let (mut oss, cp, file) = completed_on_server(5 * PART + 3);
+    oss.objects.clear();
+    let mut h = resume(oss, Some(cp), file);
+    h.run();
+    h.assert_object_is_file();
+    let ops = h.oss.ops();
+    assert_eq!(
+        &ops[..3],
+        &[
+            Op::ListParts { marker: None },
+            Op::HeadObject,
+            Op::InitiateMultipartUpload
+        ]
+    );
+    assert_eq!(h.oss.count(|o| matches!(o, Op::UploadPart(_))), 6);
+    assert!(!h.result().resumed);
+}
+
+#[test]
+fn resume_of_a_completed_upload_with_the_crc_header_hidden_starts_over() {
+    let (mut oss, cp, file) = completed_on_server(5 * PART + 3);
+    // CORS hides x-oss-hash-crc64ecma: HEAD cannot prove the object is this file.
+    oss.hide_crc = true;
+    let mut h = resume(oss, Some(cp), file);
+    h.run();
+    h.assert_object_is_file();
+    let ops = h.oss.ops();
+    assert_eq!(
+        &ops[..3],
+        &[
+            Op::ListParts { marker: None },
+            Op::HeadObject,
+            Op::InitiateMultipartUpload
+        ]
+    );
+    assert_eq!(h.oss.count(|o| matches!(o, Op::UploadPart(_))), 6);
+    assert!(!h.result().resumed);
 }

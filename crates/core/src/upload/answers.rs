@@ -1,12 +1,12 @@
 //! What OSS's answers mean for the upload: each successful answer (PutObject, Initiate,
 //! UploadPart, ListParts for resume or for hidden CRCs, Complete, HEAD) moves it on; a failure
 //! that the retry rules do not absorb ends it, or, for `NoSuchUpload`, restarts the upload or
-//! checks whether an earlier Complete did succeed (§4.7). CRC-64 checks (§6.2) and hidden CORS
-//! headers (§7.1) are judged here.
+//! checks whether an earlier Complete did succeed (§4.7), after Complete or on resume (issue 15).
+//! CRC-64 checks (§6.2) and hidden CORS headers (§7.1) are judged here.
 
 use super::calls::{request_id, Call, Failure};
 use super::schedule::{LocalCheck, PartState};
-use super::{Event, Response, Stage, Upload, UploadResult};
+use super::{Action, Event, Response, Stage, Upload, UploadResult};
 use crate::error::{code, ClientCode, OssError, StoredObject};
 use crate::operation::Operation;
 use crate::retry::Decision;
@@ -26,6 +26,12 @@ pub(super) struct Remote {
     restarted: bool,
     /// The `NoSuchUpload` Complete got, reported if HEAD does not show our object.
     pending_no_such_upload: Option<OssError>,
+    /// The HEAD (and then the local hash) asks whether the checkpoint's upload was completed
+    /// by an earlier session whose page closed before Complete's answer (issue 15).
+    checking_resume: bool,
+    /// The object HEAD found with the file's size: (ETag, CRC-64, request id), kept while the
+    /// whole file is hashed to compare.
+    found: Option<(String, u64, String)>,
     pub(super) resumed: bool,
     pub(super) parts_reused: u32,
 }
@@ -45,6 +51,14 @@ impl Upload {
             Operation::PutObject => self.parts.single.in_flight = 0,
             _ => {}
         }
+        if operation == Operation::HeadObject
+            && failure.error.status == Some(404)
+            && self.remote.checking_resume
+        {
+            // No object at the key: the upload vanished without completing; start over.
+            self.calls.take(key);
+            return self.restart(now_ms);
+        }
         if operation == Operation::HeadObject && failure.error.status == Some(404) {
             // No object at the key: the NoSuchUpload from Complete stands.
             self.calls.take(key);
@@ -61,6 +75,8 @@ impl Upload {
             // Cancelling: the upload is already gone (§4.7), which is all cancel wants.
             Some(Decision::TreatAsSuccess) => self.cancelled(),
             Some(_) if self.stage == Stage::Cancelling => self.cancel_failed(failure.error),
+            // A resume's HEAD that cannot be made (denied, network): start over as before it.
+            Some(_) if self.remote.checking_resume => self.restart(now_ms),
             Some(Decision::RestartUpload | Decision::CheckObjectExists) => {
                 self.on_no_such_upload(operation, failure.error, now_ms);
             }
@@ -77,6 +93,14 @@ impl Upload {
                 self.remote.pending_no_such_upload = Some(error);
                 self.head_object(now_ms);
             }
+            Operation::ListParts if self.stage == Stage::Resuming && !self.remote.restarted => {
+                // The upload may be gone because an earlier session's Complete succeeded and
+                // the page closed before reading its answer: look at the object before sending
+                // the file again (issue 15, §4.3).
+                self.stage = Stage::CheckingObject;
+                self.remote.checking_resume = true;
+                self.head_object(now_ms);
+            }
             Operation::ListParts | Operation::UploadPart if !self.remote.restarted => {
                 self.restart(now_ms);
             }
@@ -91,6 +115,8 @@ impl Upload {
     /// Forget the vanished upload and start a new one, keeping the hashes already computed.
     fn restart(&mut self, now_ms: i64) {
         self.remote.restarted = true;
+        self.remote.checking_resume = false;
+        self.remote.found = None;
         self.withdraw_all();
         self.delete_saved_checkpoint();
         self.remote.listed.clear();
@@ -424,7 +450,60 @@ impl Upload {
         self.stored(result, resp, has_callback, now_ms);
     }
 
+    /// A resume's HEAD: an object with the file's size and a readable CRC-64 may be this file,
+    /// stored by the earlier session's Complete; the whole file is hashed to prove it
+    /// (`on_object_hashed`). Anything else cannot be proved: start over.
+    fn on_resume_head(&mut self, resp: &Response, now_ms: i64) {
+        let size = resp
+            .header("content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        // Hidden by CORS (§7.1): no CRC-64, no proof.
+        let crc = response_crc(resp).ok().flatten();
+        match crc {
+            Some(crc) if size == Some(self.file.size) => {
+                let etag = resp.header("etag").unwrap_or_default().to_owned();
+                let rid = request_id(resp).unwrap_or_default();
+                self.remote.found = Some((etag, crc, rid));
+                let id = self.calls.fresh_id();
+                self.parts.single.hash = Some(id);
+                self.calls.push(Action::Hash {
+                    id,
+                    start: 0,
+                    end: self.file.size,
+                });
+            }
+            _ => self.restart(now_ms),
+        }
+    }
+
+    /// The whole file's CRC-64, against the object a resume's HEAD found: equal, the upload was
+    /// completed and nothing is sent again; its callback's answer is lost (§10.1), so
+    /// `callback` is absent. Different: another file is at the key; start over.
+    pub(super) fn on_object_hashed(&mut self, crc: u64, now_ms: i64) {
+        self.remote.checking_resume = false;
+        match self.remote.found.take() {
+            Some((etag, remote, rid)) if remote == crc => {
+                self.delete_saved_checkpoint();
+                self.remote.resumed = true;
+                self.remote.parts_reused = u32::try_from(self.parts.parts.len()).unwrap_or(0);
+                let upload_id = self.remote.upload_id.clone().unwrap_or_default();
+                self.started(upload_id, true);
+                let result = self.multipart_result(etag, crc, rid);
+                self.succeed(result, now_ms);
+            }
+            _ => self.restart(now_ms),
+        }
+    }
+
+    /// Whether the whole-file hash in `parts.single.hash` is a resume's proof (not a PutObject's).
+    pub(super) fn checking_resume(&self) -> bool {
+        self.remote.checking_resume
+    }
+
     fn on_head_object(&mut self, resp: &Response, now_ms: i64) {
+        if self.remote.checking_resume {
+            return self.on_resume_head(resp, now_ms);
+        }
         let combined = self.parts.combined_crc();
         let size = resp
             .header("content-length")

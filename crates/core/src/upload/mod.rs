@@ -457,7 +457,10 @@ impl Upload {
                 return;
             }
         };
-        if self.parts.single.hash == Some(id) {
+        if self.parts.single.hash == Some(id) && self.checking_resume() {
+            self.parts.single.hash = None;
+            self.on_object_hashed(crc, now_ms);
+        } else if self.parts.single.hash == Some(id) {
             self.parts.single.hash = None;
             self.parts.single.crc = Some(crc);
             // A small file has no upload id: it starts with its one PutObject.
