@@ -213,6 +213,11 @@ impl Inner {
             return Err(abort_error());
         }
         request::validate_key(&key).map_err(|e| to_js_error(&invalid_argument(&e.to_string())))?;
+        // Headers and metadata too, so that a bad one asks no credentials (docs/bad-input.md).
+        settings
+            .object
+            .validate(&key)
+            .map_err(|e| to_js_error(&invalid_argument(&e.to_string())))?;
         let (blob, handle) = match file_handle::given(file).await {
             Ok(Given::Blob(blob)) => (blob, None),
             Ok(Given::Handle(blob, handle)) => (blob, Some(handle)),

@@ -632,3 +632,36 @@ fn request_header_helpers_are_case_insensitive() {
     assert_eq!(Body::FileRange { start: 10, end: 25 }.len(), 15);
     assert!(Body::Empty.is_empty());
 }
+
+/// `ObjectOptions::validate` refuses what Initiate and PutObject would, before any request
+/// (docs/bad-input.md), and passes what they accept.
+#[test]
+fn object_options_are_validated_without_a_request() {
+    assert_eq!(ObjectOptions::default().validate("a.txt"), Ok(()));
+    let with = |headers: &[(&str, &str)], meta: &[(&str, &str)]| ObjectOptions {
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        meta: meta
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        ..ObjectOptions::default()
+    };
+    let ok = with(&[("Cache-Control", "no-cache")], &[("owner", "me")]);
+    assert_eq!(ok.validate("a.txt"), Ok(()));
+    let bad = with(&[("Authorization", "x")], &[]);
+    assert_eq!(
+        bad.validate("a.txt"),
+        initiate_multipart_upload("demo-bucket", "a.txt", &bad).map(|_| ())
+    );
+    assert!(matches!(
+        bad.validate("a.txt"),
+        Err(RequestError::ForbiddenHeader { .. })
+    ));
+    assert!(matches!(
+        with(&[], &[("my owner", "me")]).validate("a.txt"),
+        Err(RequestError::InvalidMetaName { .. })
+    ));
+}

@@ -23,6 +23,15 @@ pub struct ObjectOptions {
     pub part_headers: Vec<(String, String)>,
 }
 
+impl ObjectOptions {
+    /// Checks these options for `key` as Initiate or PutObject would, without building a
+    /// request: the glue refuses bad headers and metadata this way before it asks for
+    /// credentials (docs/bad-input.md: nothing is sent for a bad input).
+    pub fn validate(&self, key: &str) -> Result<(), RequestError> {
+        object_headers(key, self).map(|_| ())
+    }
+}
+
 /// The headers `opts` adds to an Initiate or PutObject request, validated.
 pub(super) fn object_headers(
     key: &str,
