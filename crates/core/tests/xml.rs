@@ -822,3 +822,25 @@ fn a_leaf_text_is_kept_as_written_and_indentation_is_not() {
     let again: ListMultipartUploadsResult = parse(to_xml(&r).as_bytes()).unwrap();
     assert_eq!(again, r);
 }
+
+#[test]
+fn a_tag_name_with_an_empty_prefix_or_local_part_is_malformed() {
+    // `<:/>` was read as an element with an empty local name, kept among an error body's other
+    // elements and written back as `<></>`, which does not parse. Found by the xml_responses
+    // fuzz target's round-trip oracle (fuzz/corpus/xml_responses/crash-empty-local-name).
+    for body in [
+        "<Error><Code>X</Code><:/></Error>",
+        "<Error><Code>X</Code><oss:></oss:></Error>",
+        "<:Error><Code>X</Code></:Error>",
+    ] {
+        assert!(
+            matches!(
+                parse::<OssErrorBody>(body.as_bytes()),
+                Err(XmlError::Malformed(_))
+            ),
+            "{body}"
+        );
+    }
+    let e: OssErrorBody = parse(b"<oss:Error><oss:Code>X</oss:Code></oss:Error>").unwrap();
+    assert_eq!(e.code, "X");
+}

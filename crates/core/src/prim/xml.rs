@@ -247,7 +247,15 @@ fn name_len(s: &str, at: usize) -> Result<usize, XmlError> {
         .ok_or_else(|| XmlError::Malformed("document is truncated".into()))?;
     let name = &s[..len];
     let bad_start = name.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.');
-    if name.is_empty() || bad_start || name.contains(['<', '&', '"', '\'', '=', '!', '?']) {
+    // A qualified name is `prefix:local` or `local`, both parts non-empty (Namespaces in XML
+    // 1.0, https://www.w3.org/TR/xml-names/#ns-qualnames). `<:/>` or `<oss:>` would leave an
+    // element whose local name is empty, which no writer can write back (found by fuzzing).
+    let empty_part = name.starts_with(':') || name.ends_with(':');
+    if name.is_empty()
+        || bad_start
+        || empty_part
+        || name.contains(['<', '&', '"', '\'', '=', '!', '?'])
+    {
         return Err(malformed(at, "invalid tag name"));
     }
     Ok(len)
