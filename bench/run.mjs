@@ -179,7 +179,9 @@ async function main() {
   const result = {
     startedAt: startedAt.toISOString(),
     durationS: round((Date.now() - startedAt) / 1000, 1),
-    command: smoke ? "make bench-smoke" : "make bench",
+    // What produced it: `make bench` only when run with no options (bench/report-readme.mjs
+    // puts only those in the README).
+    command: smoke ? "make bench-smoke" : argv.length ? `node bench/run.mjs ${argv.join(" ")}` : "make bench",
     config: cfg,
     machine: { ...machine(), chromiumProduct: browser.version },
     load: { before: loadBefore, during: summary(loadSamples.map((x) => round(x, 2))), after: loadavg() },
