@@ -54,7 +54,9 @@ export async function runOne(browser, env, cfg, variant, mib, roundNo, where = {
     const t0 = await page.taskSeconds();
     const c0 = await browser.cpuByType();
     const s0 = procCpuSeconds(env.server.pid);
+    const h0 = process.cpuUsage();
     const r = await page.eval(`window.bench.run(${JSON.stringify(spec)})`);
+    const h = process.cpuUsage(h0);
     const s1 = procCpuSeconds(env.server.pid);
     const c1 = await browser.cpuByType();
     const t1 = await page.taskSeconds();
@@ -81,6 +83,9 @@ export async function runOne(browser, env, cfg, variant, mib, roundNo, where = {
       // service, renderer with its workers, …) and the dev server. The harness (and the link
       // emulator in it) is not counted.
       machineCpuSPerGiB: round(Object.values(cpu).reduce((a, b) => a + b, 0) + serverCpu),
+      // The harness's own CPU (node: DevTools messages, and on a network profile the link
+      // emulator moving every byte), for reference; not in machineCpuSPerGiB.
+      harnessCpuSPerGiB: round((h.user + h.system) / 1e6 / gib),
       longTaskMaxMs: round(r.longTaskMaxMs, 1),
       longTaskAtMs: r.longTaskAtMs,
       longTasks: r.longTasks,
