@@ -42,9 +42,12 @@ test("a small request on a new connection takes two round trips", async () => {
   const sink = await sinkServer();
   const link = await startLink({ target: sink.url, upMbit: 20, downMbit: 40, rttMs: 100 });
   try {
+    await put(`${sink.url}/warm-up`, 10, new http.Agent()); // node's HTTP client, first use
     const { ms, v } = await timed(() => put(`${link.url}/x`, 10, new http.Agent()));
     assert.equal(v, 10);
-    assert.ok(ms >= 200 && ms < 260, `took ${ms} ms`);
+    // Two round trips (set-up, then request and response), not one, not three. The margin
+    // above is for a loaded machine (timers fire late).
+    assert.ok(ms >= 200 && ms < 290, `took ${ms} ms`);
   } finally {
     await link.stop();
     sink.srv.close();
@@ -58,11 +61,11 @@ test("an upload takes its size over the bandwidth, and parallel uploads share it
     const bytes = 2_500_000; // 0.5 s at 40 Mbit/s
     const one = await timed(() => put(`${link.url}/a`, bytes, new http.Agent()));
     assert.equal(one.v, bytes);
-    assert.ok(one.ms >= 500 && one.ms < 650, `one upload took ${one.ms} ms`);
+    assert.ok(one.ms >= 500 && one.ms < 700, `one upload took ${one.ms} ms`);
     const two = await timed(() =>
       Promise.all([put(`${link.url}/b`, bytes, new http.Agent()), put(`${link.url}/c`, bytes, new http.Agent())]),
     );
-    assert.ok(two.ms >= 1000 && two.ms < 1200, `two uploads took ${two.ms} ms`);
+    assert.ok(two.ms >= 1000 && two.ms < 1250, `two uploads took ${two.ms} ms`);
     assert.ok(link.stats().upBytes >= 3 * bytes);
   } finally {
     await link.stop();
