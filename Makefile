@@ -86,18 +86,24 @@ test-live: setup
 demo: www devserver
 	$(ENV) node scripts/demo.mjs
 
-## make bench: throughput, CPU, longest task and memory of a 1 GiB upload (and 256 MiB) against
-## the raw-XHR ceiling and ali-oss, alternated round by round; CRC-64 speed, resume latency and
-## package size. Writes bench/results/latest.{json,md} and chart.svg (see README "Performance").
-## It measures pkg/ as `make package` built it, and the dev server `make devserver` built.
+## make bench: throughput, CPU, longest task and memory of a 1 GiB upload (and 256 MiB) over
+## loopback against the raw-XHR ceiling (A), the verifying ceiling (AV: A + CRC-64 in a worker)
+## and ali-oss, alternated round by round; the same variants over two emulated links (home
+## broadband, long fat link: bench/lib/link.mjs) with the fraction of the link each reaches;
+## CRC-64 speed, resume latency and package size. Writes bench/results/latest.{json,md} and
+## chart.svg (see README "Performance"). It measures pkg/ as `make package` built it, and the dev
+## server `make devserver` built.
 bench-build: package devserver
 	$(ENV) bench/build.sh
 
 bench: bench-build
 	$(ENV) node bench/run.mjs
 
-## make bench-smoke: 64 MiB, one round; asserts only that every variant completed and produced figures.
+## make bench-smoke: the link emulator's own tests, then 64 MiB over loopback and each network
+## profile once on a small file, one round; asserts only that every variant completed and produced
+## figures.
 bench-smoke: bench-build
+	$(ENV) node --test bench/link.test.mjs
 	$(ENV) node bench/run.mjs --smoke >/dev/null
 
 ## make fuzz: the fuzz targets of fuzz/ under libFuzzer (nightly + cargo-fuzz), FUZZ_SECONDS

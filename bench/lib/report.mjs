@@ -1,60 +1,80 @@
-// Turns bench/results/latest.json into the Markdown table and the SVG chart.
+// Turns bench/results/latest.json into the Markdown tables (latest.md) and the SVG chart: the
+// targets, a loopback table with both ceilings (raw: A; verifying: AV), one table per network
+// profile with the fraction of the link each variant reached, the per-engine rows and resume.
 
 const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "—" : Number(x).toFixed(d));
 const range = (s, d = 2) => (s ? `${fmt(s.median, d)} (${fmt(s.min, d)}–${fmt(s.max, d)})` : "—");
-const ok = (b) => (b === null ? "—" : b ? "met" : "**missed**");
+const ok = (b) => (b === null || b === undefined ? "—" : b ? "met" : "**missed**");
+const med = (s) => (s ? s.median : null);
 
-/// Every target figure from one result, with whether it is met.
+/// Every target figure from one result, with whether it is met: [figure, target, ours, ali-oss
+/// (B or C, as the row says), met].
 export function targets(r) {
-  const h = r.headline;
-  const O = h.variants.O;
-  const B = h.variants.B;
-  const oRuns = r.runs.filter((x) => x.variant === "O" || x.variant === "O-def");
-  const worst = (k, mib) => {
-    const xs = oRuns.filter((x) => mib === undefined || x.mib === mib).map((x) => x[k]);
-    return xs.length ? Math.max(...xs) : null;
-  };
-  const bRuns = r.runs.filter((x) => x.variant === "B");
-  const bWorst = (k, mib) => {
-    const xs = bRuns.filter((x) => mib === undefined || x.mib === mib).map((x) => x[k]);
-    return xs.length ? Math.max(...xs) : null;
-  };
   const rows = [];
-  const oa = h.ratios["O/A"];
-  rows.push(["throughput O / A (paired per round)", "≥ 0.95", range(oa), range(h.ratios["B/A"]), oa ? oa.median >= 0.95 : null]);
-  const dc = h.ratios["O-def/C"];
-  rows.push(["throughput O-def / C (paired per round)", "≥ 3", range(dc), "—", dc ? dc.median >= 3 : null]);
-  rows.push([
-    "renderer main-thread CPU per GiB, CRC-64 included (s)",
-    "≤ 1.0",
-    O ? range(O.mainThreadCpuSPerGiB) : "—",
-    B ? range(B.mainThreadCpuSPerGiB) : "—",
-    O ? O.mainThreadCpuSPerGiB.median <= 1.0 : null,
-  ]);
-  rows.push([
-    "renderer process CPU per GiB, all threads (s; for reference)",
-    "—",
-    O ? range(O.rendererCpuSPerGiB) : "—",
-    B ? range(B.rendererCpuSPerGiB) : "—",
-    null,
-  ]);
-  const lt = worst("longTaskMaxMs");
-  const late = worst("timerLatenessMaxMs");
-  rows.push([
-    "longest main-thread task (ms): Long Tasks API max / 10 ms timer lateness max, all O runs",
-    "≤ 50",
-    `${fmt(lt, 0)} / ${fmt(late, 1)}`,
-    `${fmt(bWorst("longTaskMaxMs"), 0)} / ${fmt(bWorst("timerLatenessMaxMs"), 1)}`,
-    lt === null ? null : lt <= 50 && late <= 50,
-  ]);
-  for (const mib of [r.config.mib, r.config.flatMib].filter(Boolean)) {
-    const m = worst("memRiseMiB", mib);
+  const h = r.headline;
+  const runsOf = (vs, profile = "loopback") => r.runs.filter((x) => vs.includes(x.variant) && (x.profile ?? "loopback") === profile);
+  const worst = (runs, k, mib) => {
+    const xs = runs.filter((x) => mib === undefined || x.mib === mib).map((x) => x[k]).filter(Number.isFinite);
+    return xs.length ? Math.max(...xs) : null;
+  };
+  const oRuns = runsOf(["O", "O-def"]);
+  const bRuns = runsOf(["B"]);
+  if (h) {
+    const O = h.variants.O;
+    const B = h.variants.B;
+    const rt = h.ratios;
+    const ratioRow = (name, key, target, min, other) =>
+      rows.push([`loopback: throughput ${name} (paired per round)`, target, range(rt[key]), other ? range(rt[other]) : "—", rt[key] ? rt[key].median >= min : null]);
+    ratioRow("O / A (raw ceiling)", "O/A", "≥ 0.95", 0.95, "B/A");
+    ratioRow("O / AV (verifying ceiling)", "O/AV", "≥ 1.0", 1.0, null);
+    ratioRow("O-def / AV", "O-def/AV", "≥ 1.0", 1.0, null);
+    ratioRow("O-def / C", "O-def/C", "≥ 3", 3, null);
     rows.push([
-      `JS heap peak + wasm memory rise at ${mib} MiB, worst O run (MiB)`,
-      "≤ 16",
-      fmt(m, 1),
-      fmt(bWorst("memRiseMiB", mib), 1),
-      m === null ? null : m <= 16,
+      "loopback: renderer main-thread CPU per GiB, CRC-64 included (s)",
+      "≤ 1.0",
+      range(O?.mainThreadCpuSPerGiB),
+      range(B?.mainThreadCpuSPerGiB),
+      O ? O.mainThreadCpuSPerGiB.median <= 1.0 : null,
+    ]);
+    const AV = h.variants.AV;
+    const over = O?.machineCpuSPerGiB && AV?.machineCpuSPerGiB ? O.machineCpuSPerGiB.median - AV.machineCpuSPerGiB.median : null;
+    rows.push([
+      "loopback: whole-machine CPU per GiB (s), O's beyond AV's (medians)",
+      "≤ 0",
+      O?.machineCpuSPerGiB ? `${fmt(med(O.machineCpuSPerGiB))} − ${fmt(med(AV?.machineCpuSPerGiB))} = ${fmt(over)}` : "—",
+      range(B?.machineCpuSPerGiB),
+      over === null ? null : over <= 0,
+    ]);
+    const lt = worst(oRuns, "longTaskMaxMs");
+    const late = worst(oRuns, "timerLatenessMaxMs");
+    rows.push([
+      "loopback: longest main-thread task (ms): Long Tasks API max / 10 ms timer lateness max, all O runs",
+      "≤ 50",
+      `${fmt(lt, 0)} / ${fmt(late, 1)}`,
+      `${fmt(worst(bRuns, "longTaskMaxMs"), 0)} / ${fmt(worst(bRuns, "timerLatenessMaxMs"), 1)}`,
+      lt === null ? null : lt <= 50 && late <= 50,
+    ]);
+    for (const mib of [r.config.mib, r.config.flatMib].filter(Boolean)) {
+      const m = worst(oRuns, "memRiseMiB", mib);
+      rows.push([
+        `loopback: JS heap peak + wasm memory rise at ${mib} MiB, worst O run (MiB)`,
+        "≤ 16",
+        fmt(m, 1),
+        fmt(worst(bRuns, "memRiseMiB", mib), 1),
+        m === null ? null : m <= 16,
+      ]);
+    }
+  }
+  for (const p of r.profiles || []) {
+    const dc = p.ratios["O-def/C"];
+    rows.push([`${p.profile}: throughput O-def / C (paired per round)`, "≥ 1.3", range(dc), "—", dc ? dc.median >= 1.3 : null]);
+    const f = p.variants["O-def"]?.linkFraction;
+    rows.push([
+      `${p.profile}: O-def's fraction of the link's capacity`,
+      "≥ 0.9",
+      range(f),
+      range(p.variants.C?.linkFraction),
+      f ? f.median >= 0.9 : null,
     ]);
   }
   const crc = r.crc64 && r.crc64.gbps;
@@ -62,7 +82,7 @@ export function targets(r) {
   const res = r.resume;
   const resOk = res.trials.length ? res.trials.every((t) => t.reloadToFirstPartMs <= t.budgetMs) : null;
   rows.push([
-    "resume: reload → first UploadPart at the server (ms) vs ListParts + 100 ms",
+    "resume: reload → first UploadPart at the server (ms) vs bare reload + ListParts round trip + 50 ms",
     "≤ budget",
     `${range(res.reloadToFirstPartMs, 0)} vs ${range(res.budgetMs, 0)}`,
     "—",
@@ -79,10 +99,60 @@ export function targets(r) {
   return rows;
 }
 
+function ratioLine(agg) {
+  const ratios = Object.entries(agg.ratios)
+    .filter(([, s]) => s)
+    .map(([k, s]) => `${k} ${range(s)}`)
+    .join("; ");
+  return `Paired throughput ratios: ${ratios}.`;
+}
+
+function loopbackTable(out, title, agg, mib) {
+  out.push(`Loopback, ${mib} MiB (${title}); median (min–max) over rounds. Machine CPU = every Chromium process + the dev server:`);
+  out.push("");
+  out.push(
+    "| Variant | MB/s | main-thread CPU s/GiB | renderer CPU s/GiB | server CPU s/GiB | machine CPU s/GiB | longest task ms (API / timer) | JS heap peak rise MiB | wasm memory rise MiB |",
+  );
+  out.push("|---|---|---|---|---|---|---|---|---|");
+  for (const v of Object.values(agg.variants)) {
+    out.push(
+      `| ${v.label} | ${range(v.mbps, 0)} | ${range(v.mainThreadCpuSPerGiB)} | ${range(v.rendererCpuSPerGiB)} | ` +
+        `${range(v.serverCpuSPerGiB)} | ${range(v.machineCpuSPerGiB)} | ${fmt(v.longTaskMaxMs?.max, 0)} / ${fmt(v.timerLatenessMaxMs?.max, 1)} | ` +
+        `${range(v.heapPeakRiseMiB, 1)} | ${range(v.wasmRiseMiB, 1)} |`,
+    );
+  }
+  out.push("");
+  out.push(ratioLine(agg));
+  out.push("");
+}
+
+function profileTable(out, p, rounds) {
+  out.push(
+    `${p.label} (${p.upMbit} Mbit/s up, ${p.downMbit} Mbit/s down, ${p.rttMs} ms RTT; bench/lib/link.mjs), ` +
+      `${p.mib} MiB, ${rounds} alternated rounds; median (min–max). Fraction = payload bytes / (nominal upload bandwidth × time):`,
+  );
+  out.push("");
+  out.push("| Variant | MB/s | fraction of the link | main-thread CPU s/GiB | machine CPU s/GiB | longest task ms (API / timer) | JS heap peak rise MiB |");
+  out.push("|---|---|---|---|---|---|---|");
+  for (const v of Object.values(p.variants)) {
+    out.push(
+      `| ${v.label} | ${range(v.mbps, 2)} | ${range(v.linkFraction)} | ${range(v.mainThreadCpuSPerGiB)} | ${range(v.machineCpuSPerGiB)} | ` +
+        `${fmt(v.longTaskMaxMs?.max, 0)} / ${fmt(v.timerLatenessMaxMs?.max, 1)} | ${range(v.heapPeakRiseMiB, 1)} |`,
+    );
+  }
+  out.push("");
+  out.push(ratioLine(p));
+  out.push("");
+}
+
 export function renderMarkdown(r) {
   const out = [];
   const m = r.machine;
-  out.push(`### Benchmark: ${r.config.mib} MiB file, ${r.config.rounds} alternated rounds (${r.startedAt})`);
+  const c = r.config;
+  const parts = [];
+  if (c.mib) parts.push(`loopback ${c.mib} MiB × ${c.rounds} rounds`);
+  for (const p of r.profiles || []) parts.push(`${p.profile} ${p.mib} MiB × ${c.netRounds} rounds`);
+  out.push(`### Benchmark: ${parts.join("; ")} (${r.startedAt})`);
   out.push("");
   out.push(
     `Machine: ${m.cores} × ${m.cpu}, ${m.memGiB} GiB RAM, ${m.os}; ${m.chromiumProduct}; node ${m.node}. ` +
@@ -91,40 +161,17 @@ export function renderMarkdown(r) {
       `Command: \`${r.command}\` (${r.durationS} s).`,
   );
   out.push("");
-  out.push("| Figure | Target | oss-resumable | ali-oss (B: 8 MiB × 3) | |");
+  out.push("| Figure | Target | oss-resumable | ali-oss (B: 8 MiB × 3; C: defaults) | |");
   out.push("|---|---|---|---|---|");
   for (const row of targets(r)) out.push(`| ${row[0]} | ${row[1]} | ${row[2]} | ${row[3]} | ${ok(row[4])} |`);
   out.push("");
-  for (const [title, agg, mib] of [
-    ["headline", r.headline, r.config.mib],
-    ["memory flatness", r.flat, r.config.flatMib],
-  ]) {
-    if (!agg) continue;
-    out.push(`Per variant, ${mib} MiB (${title}); median (min–max) over rounds:`);
-    out.push("");
-    out.push(
-      "| Variant | MB/s | main-thread CPU s/GiB | renderer CPU s/GiB | server CPU s/GiB | longest task ms (API / timer) | JS heap peak rise MiB | wasm memory rise MiB |",
-    );
-    out.push("|---|---|---|---|---|---|---|---|");
-    for (const [, v] of Object.entries(agg.variants)) {
-      out.push(
-        `| ${v.label} | ${range(v.mbps, 0)} | ${range(v.mainThreadCpuSPerGiB)} | ${range(v.rendererCpuSPerGiB)} | ` +
-          `${range(v.serverCpuSPerGiB)} | ${fmt(v.longTaskMaxMs.max, 0)} / ${fmt(v.timerLatenessMaxMs.max, 1)} | ` +
-          `${range(v.heapPeakRiseMiB, 1)} | ${range(v.wasmRiseMiB, 1)} |`,
-      );
-    }
-    out.push("");
-    const ratios = Object.entries(agg.ratios)
-      .filter(([, s]) => s)
-      .map(([k, s]) => `${k} ${range(s)}`)
-      .join("; ");
-    out.push(`Paired throughput ratios: ${ratios}.`);
-    out.push("");
-  }
+  if (r.headline) loopbackTable(out, "headline", r.headline, c.mib);
+  if (r.flat) loopbackTable(out, "memory flatness", r.flat, c.flatMib);
+  for (const p of r.profiles || []) profileTable(out, p, c.netRounds);
   const engines = Object.entries(r.engines || {});
   if (engines.length) {
     out.push(
-      `Per engine (${engines[0][1].mib} MiB, 8 MiB × 3, A and O alternated in the same browser over WebDriver); ` +
+      `Per engine (${engines[0][1].mib} MiB, 8 MiB × 3, A and O alternated in the same browser over WebDriver, loopback); ` +
         "median (min–max) over rounds. Chromium's row is the headline above.",
     );
     out.push("");
@@ -141,13 +188,13 @@ export function renderMarkdown(r) {
   if (r.resume.trials.length) {
     const t = r.resume.trials;
     out.push(
-      `Resume (${t.length} trials, ${r.config.mib} MiB, reload after 6 parts): reload → first UploadPart ` +
+      `Resume (${t.length} trials, ${t[0].mib} MiB, loopback, reload after 6 parts): reload → first UploadPart ` +
         `${t.map((x) => x.reloadToFirstPartMs).join(", ")} ms; of which page reload + wasm init ` +
         `${t.map((x) => x.reloadToReadyMs).join(", ")} ms; upload() → first UploadPart ` +
         `${t.map((x) => x.uploadCallToFirstPartMs).join(", ")} ms; ListParts took ` +
-        `${t.map((x) => x.listPartsDurationMs).join(", ")} ms at the server. For reference, the same ` +
-        `reload of the bench page without the package (nothing to load or resume) takes ` +
-        `${r.resume.reloadFloorMs} ms.`,
+        `${t.map((x) => x.listPartsDurationMs).join(", ")} ms at the server. The same reload of the bench ` +
+        `page without the package (nothing to load or resume), the floor: ${r.resume.reloadFloorMs} ms; ` +
+        `budget = floor + ListParts + 50 ms = ${t.map((x) => x.budgetMs).join(", ")} ms.`,
     );
     out.push("");
   }
@@ -158,111 +205,128 @@ function esc(s) {
   return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;");
 }
 
-/// Two panels: throughput per variant (median bar, min–max whisker), and the JS heap + wasm
-/// memory rise per variant at both file sizes.
+const COLORS = { A: "#888888", AV: "#444444", "A-dt": "#bbbbbb", O: "#1f77b4", "O-def": "#6baed6", B: "#d62728", C: "#ff9896" };
+const LEGEND = {
+  A: "raw XHR (ceiling)",
+  AV: "raw XHR + CRC-64 (verifying ceiling)",
+  "A-dt": "raw XHR, DevTools-throttled",
+  O: "ours, 8 MiB×3",
+  "O-def": "ours, defaults",
+  B: "ali-oss, 8 MiB×3",
+  C: "ali-oss defaults",
+};
+
+/// Top row: throughput per profile (loopback, then each network profile), one panel each with
+/// its own scale (a bar per variant: median, whisker min–max; under each network panel, the
+/// link's nominal rate as a dashed line). Bottom row: the JS heap + wasm memory rise per variant
+/// at both loopback file sizes.
 export function renderSvg(r) {
-  const W = 960;
-  const H = 400;
-  const pad = { l: 60, r: 20, t: 50, b: 90 };
-  const panelW = (W - 40) / 2;
-  const colors = { A: "#888888", O: "#1f77b4", "O-def": "#6baed6", B: "#d62728", C: "#ff9896" };
-  const variants = Object.keys(r.headline.variants);
+  const groups = [];
+  if (r.headline) groups.push({ name: `loopback, ${r.config.mib} MiB`, agg: r.headline, nominal: null });
+  for (const p of r.profiles || []) {
+    groups.push({ name: `${p.profile}: ${p.upMbit} Mbit/s, ${p.rttMs} ms, ${p.mib} MiB`, agg: p, nominal: (p.upMbit * 1e6) / 8 / 1e6 });
+  }
+  const W = 980;
+  const rowH = 300;
+  const H = 40 + rowH * 2 + 40;
   const parts = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`);
   parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   const m = r.machine;
   parts.push(
     `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${esc(
-      `oss-resumable vs raw XHR and ali-oss: ${r.config.mib} MiB, ${r.config.rounds} rounds, ${m.cores} cores, load ${fmt(r.load.during.median, 1)}`,
+      `oss-resumable vs raw XHR and ali-oss: ${m.cores} cores, load ${fmt(r.load.during.median, 1)} (${r.startedAt.slice(0, 10)})`,
     )}</text>`,
   );
 
-  function panel(x0, title, unit, groups, series) {
-    // groups: [{name, values: [{key, median, min, max, color}]}]
-    const plotW = panelW - pad.l - pad.r;
-    const plotH = H - pad.t - pad.b;
-    const all = groups.flatMap((g) => g.values.flatMap((v) => [v.max ?? v.median]));
-    const top = niceMax(Math.max(1, ...all.filter(Number.isFinite)));
-    const y = (v) => pad.t + plotH - (v / top) * plotH;
-    parts.push(`<text x="${x0 + pad.l + plotW / 2}" y="40" text-anchor="middle" font-weight="bold">${esc(title)}</text>`);
+  function panel({ x0, y0, w, h, title, unit, bars, nominal }) {
+    // bars: [{name, values: [{median, min, max, color}]}]
+    const pad = { l: 50, r: 10, t: 24, b: 24 };
+    const plotW = w - pad.l - pad.r;
+    const plotH = h - pad.t - pad.b;
+    const all = bars.flatMap((g) => g.values.map((v) => v.max ?? v.median));
+    const top = niceMax(Math.max(1e-3, nominal ?? 0, ...all.filter(Number.isFinite)));
+    const y = (v) => y0 + pad.t + plotH - (v / top) * plotH;
+    parts.push(`<text x="${x0 + pad.l + plotW / 2}" y="${y0 + 14}" text-anchor="middle" font-weight="bold">${esc(title)}</text>`);
     for (let i = 0; i <= 4; i++) {
       const v = (top * i) / 4;
       parts.push(`<line x1="${x0 + pad.l}" x2="${x0 + pad.l + plotW}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/>`);
       parts.push(`<text x="${x0 + pad.l - 6}" y="${y(v) + 4}" text-anchor="end">${fmt(v, v < 10 ? 1 : 0)}</text>`);
     }
-    parts.push(
-      `<text transform="translate(${x0 + 14},${pad.t + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(unit)}</text>`,
-    );
-    const gw = plotW / groups.length;
-    groups.forEach((g, gi) => {
+    parts.push(`<text transform="translate(${x0 + 12},${y0 + pad.t + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(unit)}</text>`);
+    if (nominal) {
+      parts.push(`<line x1="${x0 + pad.l}" x2="${x0 + pad.l + plotW}" y1="${y(nominal)}" y2="${y(nominal)}" stroke="black" stroke-dasharray="4 3"/>`);
+      parts.push(`<text x="${x0 + pad.l + plotW}" y="${y(nominal) - 3}" text-anchor="end" font-size="10">link ${fmt(nominal, 1)}</text>`);
+    }
+    const gw = plotW / Math.max(1, bars.length);
+    bars.forEach((g, gi) => {
       const n = g.values.length;
-      const bw = Math.min(40, (gw * 0.8) / n);
+      const bw = Math.min(36, (gw * 0.85) / n);
       g.values.forEach((v, vi) => {
         const cx = x0 + pad.l + gi * gw + gw / 2 + (vi - (n - 1) / 2) * bw;
         if (!Number.isFinite(v.median)) return;
-        parts.push(
-          `<rect x="${cx - bw / 2 + 2}" y="${y(v.median)}" width="${bw - 4}" height="${y(0) - y(v.median)}" fill="${v.color}"/>`,
-        );
+        parts.push(`<rect x="${cx - bw / 2 + 1}" y="${y(v.median)}" width="${bw - 2}" height="${y(0) - y(v.median)}" fill="${v.color}"/>`);
         if (Number.isFinite(v.min) && Number.isFinite(v.max) && v.max > v.min) {
           parts.push(`<line x1="${cx}" x2="${cx}" y1="${y(v.max)}" y2="${y(v.min)}" stroke="black"/>`);
-          parts.push(`<line x1="${cx - 5}" x2="${cx + 5}" y1="${y(v.max)}" y2="${y(v.max)}" stroke="black"/>`);
-          parts.push(`<line x1="${cx - 5}" x2="${cx + 5}" y1="${y(v.min)}" y2="${y(v.min)}" stroke="black"/>`);
         }
         parts.push(
-          `<text x="${cx}" y="${y(v.max ?? v.median) - 4}" text-anchor="middle" font-size="10">${fmt(v.median, v.median < 10 ? 1 : 0)}</text>`,
+          `<text x="${cx}" y="${y(v.max ?? v.median) - 3}" text-anchor="middle" font-size="9">${fmt(v.median, v.median < 10 ? 1 : 0)}</text>`,
         );
       });
-      parts.push(`<text x="${x0 + pad.l + gi * gw + gw / 2}" y="${y(0) + 16}" text-anchor="middle">${esc(g.name)}</text>`);
+      parts.push(`<text x="${x0 + pad.l + gi * gw + gw / 2}" y="${y(0) + 14}" text-anchor="middle" font-size="10">${esc(g.name)}</text>`);
     });
     parts.push(`<line x1="${x0 + pad.l}" x2="${x0 + pad.l + plotW}" y1="${y(0)}" y2="${y(0)}" stroke="black"/>`);
-    if (series) {
-      series.forEach((s, i) => {
-        const lx = x0 + pad.l + i * 130;
-        parts.push(`<rect x="${lx}" y="${H - 30}" width="12" height="12" fill="${s.color}"/>`);
-        parts.push(`<text x="${lx + 16}" y="${H - 20}">${esc(s.name)}</text>`);
-      });
-    }
   }
 
-  panel(
-    10,
-    "Throughput (MB/s; bar = median, whisker = min–max)",
-    "MB/s",
-    variants.map((v) => {
-      const s = r.headline.variants[v].mbps;
-      return { name: v, values: [{ ...s, color: colors[v] || "#555" }] };
-    }),
-    null,
-  );
+  // Throughput, one panel per profile.
+  const pw = (W - 20) / Math.max(1, groups.length);
+  groups.forEach((g, i) => {
+    panel({
+      x0: 10 + i * pw,
+      y0: 30,
+      w: pw,
+      h: rowH,
+      title: g.name,
+      unit: "MB/s (median, min–max)",
+      nominal: g.nominal,
+      bars: Object.keys(g.agg.variants).map((v) => ({ name: v, values: [{ ...g.agg.variants[v].mbps, color: COLORS[v] || "#555" }] })),
+    });
+  });
+  // Memory at both loopback sizes.
   const sizesMiB = [r.config.flatMib, r.config.mib].filter(Boolean);
   const shades = ["#9ecae1", "#08519c"];
-  panel(
-    10 + panelW + 20,
-    "JS heap peak + wasm memory rise (MiB; worst run)",
-    "MiB",
-    variants.map((v) => ({
+  const memVariants = r.headline ? Object.keys(r.headline.variants) : [];
+  panel({
+    x0: 10,
+    y0: 30 + rowH,
+    w: (W - 20) / 2,
+    h: rowH - 20,
+    title: "JS heap peak + wasm memory rise, loopback (MiB; worst run)",
+    unit: "MiB",
+    bars: memVariants.map((v) => ({
       name: v,
       values: sizesMiB.map((mib, i) => {
-        const xs = r.runs.filter((x) => x.variant === v && x.mib === mib).map((x) => x.memRiseMiB);
+        const xs = r.runs.filter((x) => x.variant === v && x.mib === mib && (x.profile ?? "loopback") === "loopback").map((x) => x.memRiseMiB);
         return { median: xs.length ? Math.max(...xs) : NaN, color: shades[i] };
       }),
     })),
-    sizesMiB.map((mib, i) => ({ name: `${mib} MiB file`, color: shades[i] })),
-  );
-  // Variant legend under the throughput panel.
-  const legend = {
-    A: "raw XHR, 8 MiB×3",
-    O: "ours, 8 MiB×3",
-    B: "ali-oss, 8 MiB×3",
-    C: "ali-oss defaults",
-    "O-def": "ours, defaults",
-  };
-  variants.forEach((v, i) => {
-    const lx = 14 + (i % 3) * 158;
-    const ly = H - 34 + Math.floor(i / 3) * 16;
-    parts.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${colors[v]}"/>`);
-    parts.push(`<text x="${lx + 16}" y="${ly}">${esc(`${v}: ${legend[v] || v}`)}</text>`);
   });
+  // Legends: memory shades and variants, right of the memory panel.
+  const lx0 = 10 + (W - 20) / 2 + 30;
+  let ly = 30 + rowH + 30;
+  sizesMiB.forEach((mib, i) => {
+    parts.push(`<rect x="${lx0}" y="${ly - 10}" width="12" height="12" fill="${shades[i]}"/>`);
+    parts.push(`<text x="${lx0 + 16}" y="${ly}">${esc(`memory: ${mib} MiB file`)}</text>`);
+    ly += 18;
+  });
+  ly += 8;
+  const seen = new Set(groups.flatMap((g) => Object.keys(g.agg.variants)));
+  for (const v of Object.keys(COLORS).filter((k) => seen.has(k))) {
+    parts.push(`<rect x="${lx0}" y="${ly - 10}" width="12" height="12" fill="${COLORS[v]}"/>`);
+    parts.push(`<text x="${lx0 + 16}" y="${ly}">${esc(`${v}: ${LEGEND[v]}`)}</text>`);
+    ly += 18;
+  }
+  parts.push(`<text x="${lx0}" y="${ly + 8}" font-size="10">${esc("dashed: the link's nominal upload rate")}</text>`);
   parts.push("</svg>");
   return parts.join("\n") + "\n";
 }

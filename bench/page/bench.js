@@ -2,7 +2,9 @@
 // input through DevTools (DOM.setFileInputFiles) and calls window.bench.* with Runtime.evaluate.
 // Each variant gets a fresh page, and only its own library is loaded into it.
 //
-//   A      plain XHR PUTs of the file's Blob slices to the dev server's sink (the ceiling)
+//   A      plain XHR PUTs of the file's Blob slices to the dev server's sink (the raw ceiling)
+//   A-dt   A, run.mjs throttles the tab with Chromium's DevTools network emulation
+//   AV     A, each slice sent once its CRC-64 is known, hashed in a worker (the verifying ceiling)
 //   O      oss-resumable (the package built from this repository), explicit part size/parallel
 //   O-def  oss-resumable with its defaults
 //   B      ali-oss multipartUpload with explicit part size/parallel, V4, STS
@@ -130,11 +132,15 @@ async function measured(work) {
   };
 }
 
+/// Resolves to the CRC-64 the sink computed (its x-oss-hash-crc64ecma, a decimal u64).
 function xhrPut(url, body) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("PUT", url);
-    xhr.onload = () => (xhr.status === 200 ? resolve() : reject(new Error(`PUT ${xhr.status}`)));
+    xhr.onload = () =>
+      xhr.status === 200
+        ? resolve(xhr.getResponseHeader("x-oss-hash-crc64ecma"))
+        : reject(new Error(`PUT ${xhr.status}`));
     xhr.onerror = () => reject(new Error("network error"));
     xhr.send(body);
   });
@@ -198,7 +204,51 @@ async function runAliOss({ key, partSize, parallel }) {
   return { status: r.res.status };
 }
 
-const runners = { A: runA, O: runO, "O-def": runO, B: runAliOss, C: runAliOss };
+/// AV: the verifying ceiling. A's PUTs, but each slice is sent only once its CRC-64 is known,
+/// hashed in a worker (bench/page/av_worker.js) up to `parallel` parts ahead of the part being
+/// sent, as O pipelines hashing; each part's CRC is checked against the one the sink computed.
+async function runAV({ key, partSize, parallel }) {
+  const file = theFile();
+  const parts = Math.ceil(file.size / partSize);
+  const worker = new Worker("./av_worker.js");
+  const waiting = new Map();
+  worker.onmessage = ({ data }) => {
+    waiting.get(data.id)(data);
+    waiting.delete(data.id);
+  };
+  const hashes = [];
+  const hashUpTo = (last) => {
+    for (let i = hashes.length; i <= Math.min(last, parts - 1); i++) {
+      const start = i * partSize;
+      const end = Math.min(start + partSize, file.size);
+      hashes.push(new Promise((resolve) => waiting.set(i, resolve)));
+      worker.postMessage({ id: i, blob: file, start, end });
+    }
+  };
+  let next = 0;
+  let mismatches = 0;
+  async function sender() {
+    while (next < parts) {
+      const i = next++;
+      hashUpTo(i + parallel);
+      const h = await hashes[i];
+      if (h.error) throw new Error(`hashing part ${i + 1}: ${h.error}`);
+      const start = i * partSize;
+      const slice = file.slice(start, Math.min(start + partSize, file.size));
+      const atServer = await xhrPut(`${server}/__dev/sink/${bucket}/${key}/${i + 1}`, slice);
+      if (atServer !== h.crc64) mismatches += 1;
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: parallel }, sender));
+  } finally {
+    worker.terminate();
+  }
+  if (mismatches) throw new Error(`AV: ${mismatches} parts' CRC-64 differ from the server's`);
+  return { parts, crcChecked: parts };
+}
+
+const runners = { A: runA, "A-dt": runA, AV: runAV, O: runO, "O-def": runO, B: runAliOss, C: runAliOss };
 
 window.bench = {
   async run(opts) {

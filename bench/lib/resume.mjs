@@ -1,0 +1,91 @@
+// Resume latency: how long after a reload under a running upload its first new part reaches
+// the server, and the floor under it (the same reload of a page that loads no package).
+
+import { MiB, ensureFile, round } from "./common.mjs";
+import { devFaults, serverLog } from "./servers.mjs";
+
+/// Uploads until `parts` parts are done, reloads the page under the running upload, picks the
+/// same file again and resumes. From the server's request log: when the first UploadPart after
+/// the reload arrived, and how long ListParts took.
+export async function resumeBench(browser, env, cfg, mib, trial, reloadFloorMs) {
+  const file = ensureFile(mib);
+  const q = new URLSearchParams({ v: "resume", server: env.server.url, bucket: env.server.bucket, region: env.server.region });
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${env.origin}/index.html?${q}`);
+    await page.setFile(file);
+    const key = `bench/resume/${mib}m-${trial}-${Date.now()}`;
+    const spec = { key, partSize: cfg.partSize, parallel: cfg.parallel, parts: 6 };
+    // The old page's parts after the sixth are held at the server (their first attempt only),
+    // so the upload cannot finish before the reload lands, however fast the machine is.
+    const total = Math.ceil((mib * MiB) / cfg.partSize);
+    const hold = [];
+    for (let n = spec.parts + 1; n <= total; n++) {
+      hold.push({ operation: "UploadPart", partNumber: n, count: 1, kind: "delay", delayMs: 10000 });
+    }
+    await devFaults(env.server.url, "POST", hold);
+    await page.eval(`window.bench.startForResume(${JSON.stringify(spec)})`);
+    const reloadAt = Date.now();
+    await page.reload();
+    const readyAt = Date.now();
+    // The old page is gone: lift the hold, or every part the resumed upload sends for the first
+    // time would wait 10 s too (minutes per trial at 1 GiB).
+    await devFaults(env.server.url, "DELETE");
+    await page.setFile(file);
+    const fileSetAt = Date.now();
+    const r = await page.eval(`window.bench.resume(${JSON.stringify(spec)})`);
+    const entries = (await serverLog(env.server.url)).filter((e) => e.key === key);
+    const t = (e) => Date.parse(e.time);
+    // The old page keeps uploading until the reloaded one commits, so the resumed upload's first
+    // part is the first UploadPart after its ListParts (a fresh upload never lists parts).
+    const listParts = entries.find((e) => e.operation === "ListParts" && t(e) >= reloadAt);
+    const firstPart = listParts && entries.find((e) => e.operation === "UploadPart" && t(e) >= t(listParts));
+    if (!r.resumed || !listParts || !firstPart) {
+      throw new Error(`resume did not happen as expected: ${JSON.stringify({ r, listParts, firstPart })}`);
+    }
+    return {
+      mib,
+      resumed: r.resumed,
+      partsReused: r.partsReused,
+      reloadToFirstPartMs: t(firstPart) - reloadAt,
+      reloadToReadyMs: readyAt - reloadAt,
+      // Where the reload's time goes: until the new document's navigation started (the old
+      // page's teardown and the request), its DOMContentLoaded, the library loaded and set up.
+      reloadToNavigationStartMs: round(r.navigationStart - reloadAt, 1),
+      navigationToDomContentLoadedMs: round(r.domContentLoadedMs, 1),
+      navigationToLibraryReadyMs: round(r.readyAtMs, 1),
+      harnessFileSetMs: fileSetAt - readyAt,
+      uploadCallToFirstPartMs: round(t(firstPart) - r.calledAt, 1),
+      uploadCallToListPartsMs: round(t(listParts) - r.calledAt, 1),
+      listPartsToFirstPartMs: t(firstPart) - t(listParts),
+      listPartsDurationMs: listParts.durationMs,
+      // The target (issue 16): reload → first UploadPart ≤ a bare reload of the same page (the
+      // floor, measured in the same run) + one ListParts round trip + 50 ms. The round trip is
+      // ListParts' time at the server (loopback adds well under a millisecond).
+      reloadFloorMs,
+      budgetMs: reloadFloorMs + listParts.durationMs + 50,
+    };
+  } finally {
+    await page.close();
+    await devFaults(env.server.url, "DELETE");
+  }
+}
+
+/// The floor under the resume figure: the same reload of a page that loads no package and
+/// uploads nothing (variant A's page), timed the same way, median of 3.
+export async function reloadFloor(browser, env) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${env.origin}/index.html?v=A`);
+    const ms = [];
+    for (let i = 0; i < 3; i++) {
+      const at = Date.now();
+      await page.reload();
+      await page.eval("window.benchReady");
+      ms.push(Date.now() - at);
+    }
+    return ms.sort((a, b) => a - b)[1];
+  } finally {
+    await page.close();
+  }
+}
