@@ -3,6 +3,7 @@
 // bench/results/.
 //
 //   node bench/run.mjs [--mib 1024] [--flat-mib 256] [--rounds 3] [--smoke] [--out bench/results]
+//   node bench/run.mjs --only resume [--resume-trials 5] [--mib 64]   (the resume figure alone)
 //
 // Needs (make bench-build makes them): target/server/oss-devserver, pkg/ (the package as it ships,
 // from make package), bench/tmp/crc64.wasm (bench/build.sh), node_modules/ali-oss.
@@ -44,6 +45,9 @@ const cfg = {
   // Firefox and WebKit (over WebDriver): A and O paired per round on a smaller file.
   engines: opt("engines", webdriverEngines().join(",")).split(",").filter(Boolean),
   engineMib: Number(opt("engine-mib", smoke ? 64 : 256)),
+  // `--only resume`: the reload floor and the resume trials alone (printed, no report written).
+  only: opt("only", null),
+  resumeTrials: Number(opt("resume-trials", smoke ? 1 : 3)),
 };
 
 const VARIANTS = {
@@ -369,6 +373,25 @@ async function reloadFloor(browser, env) {
   }
 }
 
+/// `--only resume`: the reload floor and `resumeTrials` resume trials, alternated, each printed,
+/// then the medians of every field.
+async function resumeOnly(browser, env) {
+  const floors = [];
+  const trials = [];
+  for (let i = 1; i <= cfg.resumeTrials; i++) {
+    floors.push(await reloadFloor(browser, env));
+    const r = await resumeBench(browser, env, cfg.mib, i);
+    log(`resume ${i}: floor ${floors.at(-1)} ms ${JSON.stringify(r)}`);
+    trials.push(r);
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const medians = { reloadFloorMs: median(floors) };
+  for (const k of Object.keys(trials[0])) {
+    if (typeof trials[0][k] === "number") medians[k] = median(trials.map((t) => t[k]));
+  }
+  process.stdout.write(JSON.stringify({ trials: cfg.resumeTrials, load: loadavg(), medians }, null, 2) + "\n");
+}
+
 // ---- package size ----------------------------------------------------------------------------
 function sizes() {
   const gz = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
@@ -475,6 +498,7 @@ async function main() {
   let crc, reloadFloorMs, resume = [];
   const engines = {};
   try {
+    if (cfg.only === "resume") return await resumeOnly(browser, env);
     for (const mib of [cfg.mib, cfg.flatMib].filter(Boolean)) {
       ensureFile(mib);
       for (let r = 1; r <= cfg.rounds; r++) {
@@ -496,7 +520,7 @@ async function main() {
     log(`CRC-64 wasm: ${JSON.stringify(crc.gbps)} GB/s`);
     reloadFloorMs = await reloadFloor(browser, env);
     log(`reload of a page without the package: ${reloadFloorMs} ms`);
-    for (let i = 1; i <= (smoke ? 1 : 3); i++) {
+    for (let i = 1; i <= cfg.resumeTrials; i++) {
       const r = await resumeBench(browser, env, cfg.mib, i);
       log(`resume ${i}: ${JSON.stringify(r)}`);
       resume.push(r);
