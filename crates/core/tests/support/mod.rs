@@ -898,7 +898,7 @@ impl Harness {
                     self.m.handle_signature(id, answer, self.now);
                     self.drain();
                 }
-            } else if !self.hashes.is_empty() && !(self.hashes_last && !self.inflight.is_empty()) {
+            } else if !self.hashes.is_empty() && (!self.hashes_last || self.inflight.is_empty()) {
                 for (id, start, end) in std::mem::take(&mut self.hashes) {
                     self.hash_answered.push((start, end, self.actions.len()));
                     let result = if self.file_unreadable {
