@@ -6,6 +6,7 @@
 //                      [--profiles home,lfn] [--net-mib 48,256] [--net-rounds 3]
 //                      [--net-variants A,AV,O,O-def,B,C] [--devtools-check home]
 //                      [--engines firefox,webkit] [--engine-mib 256] [--smoke] [--out bench/results]
+//   node bench/run.mjs --only resume [--resume-trials 5] [--mib 64]   (the resume figure alone)
 //
 // An empty list disables its part (`--profiles ""`: no network profiles; `--mib 0`: no loopback
 // rounds). Needs (make bench-build makes them): target/server/oss-devserver, pkg/ (the package as
@@ -19,7 +20,7 @@ import { Browser } from "./lib/cdp.mjs";
 import { webdriverEngines } from "../scripts/webdriver.mjs";
 import { renderMarkdown, renderSvg } from "./lib/report.mjs";
 import { startDevserver } from "../scripts/servers.mjs";
-import { loadavg, log, need, pkg, root, round, summary, tmp, ensureFile } from "./lib/common.mjs";
+import { loadavg, log, median, need, pkg, root, round, summary, tmp, ensureFile } from "./lib/common.mjs";
 import { startStatic } from "./lib/servers.mjs";
 import { aggregate, describe, runOne } from "./lib/variants.mjs";
 import { PROFILES, profileBench } from "./lib/profiles.mjs";
@@ -58,6 +59,9 @@ const cfg = {
   // Firefox and WebKit (over WebDriver): A and O paired per round on a smaller file.
   engines: list(opt("engines", webdriverEngines().join(","))),
   engineMib: Number(opt("engine-mib", smoke ? 64 : 256)),
+  // `--only resume`: the reload floor and the resume trials alone (printed, no report written).
+  only: opt("only", null),
+  resumeTrials: Number(opt("resume-trials", smoke ? 1 : 3)),
 };
 
 // ---- CRC-64 in wasm --------------------------------------------------------------------------
@@ -117,6 +121,25 @@ function machine() {
 }
 
 // ---- main ------------------------------------------------------------------------------------
+/// `--only resume`: the reload floor and `resumeTrials` resume trials, alternated, each printed,
+/// then the medians of every field.
+async function resumeOnly(browser, env) {
+  const floors = [];
+  const trials = [];
+  const mib = cfg.mib || 64;
+  for (let i = 1; i <= cfg.resumeTrials; i++) {
+    floors.push(await reloadFloor(browser, env));
+    const r = await resumeBench(browser, env, cfg, mib, i, floors.at(-1));
+    log(`resume ${i}: floor ${floors.at(-1)} ms ${JSON.stringify(r)}`);
+    trials.push(r);
+  }
+  const medians = { reloadFloorMs: median(floors) };
+  for (const k of Object.keys(trials[0])) {
+    if (typeof trials[0][k] === "number") medians[k] = median(trials.map((t) => t[k]));
+  }
+  process.stdout.write(JSON.stringify({ trials: cfg.resumeTrials, load: loadavg(), medians }, null, 2) + "\n");
+}
+
 async function main() {
   fs.mkdirSync(cfg.out, { recursive: true });
   const startedAt = new Date();
@@ -141,6 +164,7 @@ async function main() {
   const resume = [];
   const engines = {};
   try {
+    if (cfg.only === "resume") return await resumeOnly(browser, env);
     for (const mib of [cfg.mib, cfg.flatMib].filter(Boolean)) {
       ensureFile(mib);
       for (let r = 1; r <= cfg.rounds; r++) {
@@ -164,7 +188,7 @@ async function main() {
     reloadFloorMs = await reloadFloor(browser, env);
     log(`reload of a page without the package: ${reloadFloorMs} ms`);
     const resumeMib = cfg.mib || 64;
-    for (let i = 1; i <= (smoke ? 1 : 3); i++) {
+    for (let i = 1; i <= cfg.resumeTrials; i++) {
       const r = await resumeBench(browser, env, cfg, resumeMib, i, reloadFloorMs);
       log(`resume ${i}: ${JSON.stringify(r)}`);
       resume.push(r);

@@ -268,6 +268,10 @@ impl Upload {
             Ok(c) => c,
             Err(e) => return self.fail(e),
         };
+        if self.early_answered(number, &etag, remote) {
+            // Sent before its hash finished: judged when the hash is in (`early.rs`).
+            return;
+        }
         let Some(part) = self.parts.part_mut(number) else {
             return;
         };
@@ -282,8 +286,17 @@ impl Upload {
             let e = crc_mismatch(resp, &format!("UploadPart {number}"), local, remote);
             return self.fail(e);
         }
+        self.part_stored(number, etag, remote.is_some(), now_ms);
+    }
+
+    /// UploadPart `number` is on the server with our bytes (`confirmed`: OSS's CRC-64 said so;
+    /// otherwise ListParts checks it before Complete, §7.1).
+    pub(super) fn part_stored(&mut self, number: u32, etag: String, confirmed: bool, now_ms: i64) {
+        let Some(part) = self.parts.part_mut(number) else {
+            return;
+        };
         part.etag = Some(etag);
-        part.crc_confirmed = remote.is_some();
+        part.crc_confirmed = confirmed;
         part.state = PartState::Done;
         part.in_flight = 0;
         let size = part.size();
@@ -361,6 +374,8 @@ impl Upload {
         }
         self.remote.parts_reused = reused;
         self.remote.resumed = true;
+        // The first parts after a resume leave before their hash is done (`early.rs`).
+        self.parts.early_left = self.config.parallel;
         // The record now says exactly what the server confirmed.
         self.save_checkpoint(now_ms);
         self.stage = Stage::Uploading;

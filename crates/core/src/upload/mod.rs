@@ -55,6 +55,7 @@
 mod abort;
 mod answers;
 mod calls;
+mod early;
 mod handle;
 mod progress;
 mod record;
@@ -74,6 +75,7 @@ use crate::sign::{Credentials, SignatureVersion};
 pub use abort::{Abort, AbortConfig};
 use answers::Remote;
 use calls::{Answer, Calls};
+use early::EarlyHashed;
 use progress::ProgressState;
 pub use progress::PROGRESS_EVERY_MS;
 pub use record::checkpoint_endpoint;
@@ -473,8 +475,20 @@ impl Upload {
                 &self.config.object,
             );
             self.start_call(Operation::PutObject, None, template, now_ms);
-        } else if self.parts.hashed(id, crc) {
-            self.remote.parts_reused = self.remote.parts_reused.saturating_sub(1);
+        } else {
+            match self.early_hashed(id, crc) {
+                EarlyHashed::No => {
+                    if self.parts.hashed(id, crc) {
+                        self.remote.parts_reused = self.remote.parts_reused.saturating_sub(1);
+                    }
+                }
+                EarlyHashed::Kept | EarlyHashed::Resend => {}
+                EarlyHashed::Stored {
+                    number,
+                    etag,
+                    confirmed,
+                } => self.part_stored(number, etag, confirmed, now_ms),
+            }
         }
         self.drive(now_ms);
     }

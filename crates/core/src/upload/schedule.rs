@@ -3,6 +3,7 @@
 //! reused parts are checked against the local file, and what follows once every part is on the
 //! server (a ListParts check of hidden CRCs, or Complete).
 
+use super::early::Early;
 use super::{Action, Stage, Upload};
 use crate::crc64;
 use crate::operation::Operation;
@@ -47,6 +48,8 @@ pub(super) struct Part {
     pub(super) reused: bool,
     /// For a reused part: whether the local file's bytes were checked against the server's CRC.
     pub(super) local_check: LocalCheck,
+    /// Sent before its hash finished (`early.rs`), until the hash is in.
+    pub(super) early: Option<Early>,
 }
 
 impl Part {
@@ -73,6 +76,8 @@ pub(super) struct PartTable {
     /// Empty for a single PutObject.
     pub(super) parts: Vec<Part>,
     pub(super) single: Single,
+    /// How many more parts may be sent before they are hashed (`early.rs`).
+    pub(super) early_left: usize,
 }
 
 impl PartTable {
@@ -81,6 +86,7 @@ impl PartTable {
             plan,
             parts: Vec::new(),
             single: Single::default(),
+            early_left: 0,
         }
     }
 
@@ -103,6 +109,7 @@ impl PartTable {
                 in_flight: 0,
                 reused: false,
                 local_check: LocalCheck::NotNeeded,
+                early: None,
             })
             .collect();
     }
@@ -153,6 +160,12 @@ impl PartTable {
     pub(super) fn withdraw(&mut self) -> Vec<u64> {
         let mut ids: Vec<u64> = Vec::new();
         for part in &mut self.parts {
+            if let Some(early) = part.early.take() {
+                // Sent (or answered) before its hash: without the hash it starts over.
+                ids.push(early.hash);
+                part.state = PartState::Pending;
+                part.crc64 = None;
+            }
             part.state = match part.state {
                 PartState::Hashing { id } => {
                     ids.push(id);
@@ -187,7 +200,9 @@ impl PartTable {
             part.in_flight = 0;
             part.reused = false;
             part.local_check = LocalCheck::NotNeeded;
+            part.early = None;
         }
+        self.early_left = 0;
     }
 }
 
@@ -211,8 +226,12 @@ impl Upload {
             .map(|p| p.number)
             .take(sending_limit.saturating_sub(sending))
             .collect();
+        let free = sending_limit.saturating_sub(sending + ready.len());
         for n in ready {
             self.send_part(n, now_ms);
+        }
+        if free > 0 && self.parts.early_left > 0 {
+            self.send_early(free, now_ms);
         }
         let parts = &self.parts.parts;
         let active = parts
@@ -271,7 +290,7 @@ impl Upload {
         }
     }
 
-    fn send_part(&mut self, number: u32, now_ms: i64) {
+    pub(super) fn send_part(&mut self, number: u32, now_ms: i64) {
         let Some(upload_id) = self.remote.upload_id.clone() else {
             return;
         };

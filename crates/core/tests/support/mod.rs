@@ -756,6 +756,11 @@ pub struct Harness {
     pub hook: Option<Hook>,
     /// Sends fail with `TransportError::Network` (the network is gone).
     pub network_down: bool,
+    /// Hashes are answered only once no request is in flight (a slow disk: the server answers
+    /// a part before its local hash is done).
+    pub hashes_last: bool,
+    /// Each hash answered: its range and how many actions had been seen by then.
+    pub hash_answered: Vec<(u64, u64, usize)>,
     signs: Vec<(u64, Result<String, OssError>)>,
     inflight: Vec<(u64, Request)>,
     hashes: Vec<(u64, u64, u64)>,
@@ -798,6 +803,8 @@ impl Harness {
             sign_requests: Vec::new(),
             hook: None,
             network_down: false,
+            hashes_last: false,
+            hash_answered: Vec::new(),
             signs: Vec::new(),
             inflight: Vec::new(),
             hashes: Vec::new(),
@@ -891,8 +898,9 @@ impl Harness {
                     self.m.handle_signature(id, answer, self.now);
                     self.drain();
                 }
-            } else if !self.hashes.is_empty() {
+            } else if !self.hashes.is_empty() && (!self.hashes_last || self.inflight.is_empty()) {
                 for (id, start, end) in std::mem::take(&mut self.hashes) {
+                    self.hash_answered.push((start, end, self.actions.len()));
                     let result = if self.file_unreadable {
                         Err(OssError::client(
                             ClientCode::FileChanged,

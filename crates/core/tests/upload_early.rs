@@ -1,0 +1,182 @@
+//! A resumed upload sends its first new parts before their CRC-64 is known (issue 16,
+//! `upload/early.rs`), and still trusts no part whose bytes the local hash did not confirm.
+
+mod support;
+
+use oss_resumable_core::request::Body;
+use oss_resumable_core::upload::Action;
+use support::*;
+
+/// A resume of a 10-part upload paused after 5 parts, parallel 3, its hashes answered only
+/// once nothing is in flight (so the server answers the first new parts before their hashes).
+fn resumed(setup: impl FnOnce(&mut FakeOss)) -> Harness {
+    let (mut oss, cp, file) = first_session(10 * PART + 99, 3, 5);
+    oss.log.clear();
+    oss.errors.clear();
+    setup(&mut oss);
+    let mut h = Harness::new(file, config(Some(PART), 3), Some(cp), oss);
+    h.hashes_last = true;
+    h
+}
+
+/// Every UploadPart sent, in order: its part number and whether it left before any hash of
+/// its range was answered.
+fn part_sends(h: &Harness) -> Vec<(u32, bool)> {
+    h.actions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| match a {
+            Action::Send { request, .. } => match (op_of(request), &request.body) {
+                (Op::UploadPart(n), Body::FileRange { start, end }) => {
+                    let hashed = h
+                        .hash_answered
+                        .iter()
+                        .any(|(s, e, at)| s == start && e == end && *at <= i);
+                    Some((n, !hashed))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+fn sends_of(h: &Harness, n: u32) -> usize {
+    h.oss.count(|o| *o == Op::UploadPart(n))
+}
+
+#[test]
+fn the_first_parts_after_resume_leave_before_their_hash_and_the_rest_after() {
+    let mut h = resumed(|_| {});
+    h.run();
+    h.assert_object_is_file();
+    assert!(h.result().resumed);
+    let sends = part_sends(&h);
+    assert!(sends.len() >= 4, "{sends:?}");
+    // `parallel` (3) parts go early, and only those: every later one is hashed first.
+    assert!(sends[..3].iter().all(|(_, early)| *early), "{sends:?}");
+    assert!(sends[3..].iter().all(|(_, early)| !*early), "{sends:?}");
+    // An early part whose answer agrees with its later hash is sent once.
+    for (n, _) in &sends {
+        assert_eq!(sends_of(&h, *n), 1, "part {n} sent again: {sends:?}");
+    }
+    // Its ETag, CRC-64 and size are in the checkpoint only once its hash confirmed it: every
+    // checkpoint saved lists each part with the file's CRC-64 of its range.
+    for cp in h.saved_checkpoints() {
+        for p in &cp.parts {
+            let start = (p.part_number as u64 - 1) * PART;
+            let end = (start + PART).min(h.file.len() as u64);
+            let crc = oss_resumable_core::crc64::crc64(&h.file[start as usize..end as usize]);
+            assert_eq!(
+                p.crc64, crc,
+                "part {} saved with a CRC-64 not its own",
+                p.part_number
+            );
+        }
+    }
+}
+
+#[test]
+fn an_early_part_the_server_got_wrong_is_sent_again_once_its_hash_shows_it() {
+    // The first UploadPart after the resume is stored with a flipped byte, so the server's CRC
+    // (answered before the local hash) differs from the hash that arrives later.
+    let mut h = resumed(|oss| {
+        oss.fault(
+            |o| matches!(o, Op::UploadPart(_)),
+            1,
+            FaultKind::CorruptPart,
+        );
+    });
+    h.run();
+    let sends = part_sends(&h);
+    let (first, early) = sends[0];
+    assert!(early, "{sends:?}");
+    // Re-sent once, hashed this time; Complete names the good copy (the object is the file).
+    assert_eq!(sends_of(&h, first), 2, "{sends:?}");
+    let again = sends.iter().skip(1).find(|(n, _)| *n == first);
+    assert_eq!(again, Some(&(first, false)), "{sends:?}");
+    h.assert_object_is_file();
+    let completed = h
+        .oss
+        .ops()
+        .iter()
+        .filter(|o| **o == Op::CompleteMultipartUpload)
+        .count();
+    assert_eq!(completed, 1);
+}
+
+#[test]
+fn a_hidden_crc_header_checks_early_parts_by_list_parts_and_hashes_the_rest_first() {
+    let mut h = resumed(|oss| {
+        oss.hide_crc = true;
+        oss.fault(
+            |o| matches!(o, Op::UploadPart(_)),
+            1,
+            FaultKind::CorruptPart,
+        );
+    });
+    h.run();
+    h.assert_object_is_file();
+    let sends = part_sends(&h);
+    let (first, _) = sends[0];
+    // The early batch left before CORS was seen hiding the header; nothing after it did.
+    assert!(sends[..3].iter().all(|(_, early)| *early), "{sends:?}");
+    assert!(sends[3..].iter().all(|(_, early)| !*early), "{sends:?}");
+    // The corrupt early part was caught by the ListParts before Complete, against its local
+    // hash, and sent again.
+    assert_eq!(sends_of(&h, first), 2, "{sends:?}");
+    let ops = h.oss.ops();
+    // The first ListParts is the resume's; the next one verifies before Complete.
+    let verify = ops
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, o)| matches!(o, Op::ListParts { .. }))
+        .map(|(i, _)| i)
+        .expect("a verifying ListParts");
+    assert!(matches!(ops[0], Op::ListParts { .. }), "{ops:?}");
+    let resent = ops
+        .iter()
+        .rposition(|o| *o == Op::UploadPart(first))
+        .expect("part sent");
+    assert!(verify < resent, "{ops:?}");
+}
+
+#[test]
+fn a_pause_while_an_early_part_awaits_its_hash_sends_it_again_after_hashing() {
+    let mut h = resumed(|_| {});
+    // Pause as soon as the first early part has been answered (its hash not yet in).
+    h.hook = Some(Box::new(|h: &mut Harness| {
+        if h.oss.count(|o| matches!(o, Op::UploadPart(_))) >= 1 && !h.m.is_finished() {
+            h.m.pause(h.now);
+        }
+    }));
+    h.run();
+    assert!(matches!(
+        h.events.last(),
+        Some(oss_resumable_core::upload::Event::Paused)
+    ));
+    // The early hash was withdrawn with the send; nothing half-known was saved.
+    let cp = h.store.clone().expect("checkpoint kept");
+    let answered: Vec<u32> = h
+        .oss
+        .ops()
+        .iter()
+        .filter_map(|o| match o {
+            Op::UploadPart(n) => Some(*n),
+            _ => None,
+        })
+        .collect();
+    for n in &answered {
+        assert!(
+            !cp.parts.iter().any(|p| p.part_number == *n),
+            "part {n} saved before its hash: {:?}",
+            cp.parts
+        );
+    }
+    // A later resume completes the file.
+    let oss = std::mem::take(&mut h.oss);
+    let mut again = Harness::new(h.file.clone(), config(Some(PART), 3), Some(cp), oss);
+    again.run();
+    again.assert_object_is_file();
+}
