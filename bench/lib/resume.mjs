@@ -9,7 +9,14 @@ import { devFaults, serverLog } from "./servers.mjs";
 /// the reload arrived, and how long ListParts took.
 export async function resumeBench(browser, env, cfg, mib, trial, reloadFloorMs) {
   const file = ensureFile(mib);
-  const q = new URLSearchParams({ v: "resume", server: env.server.url, bucket: env.server.bucket, region: env.server.region });
+  const q = new URLSearchParams({
+    v: "resume",
+    server: env.server.url,
+    bucket: env.server.bucket,
+    region: env.server.region,
+    partSize: cfg.partSize,
+    parallel: cfg.parallel,
+  });
   const page = await browser.newPage();
   try {
     await page.goto(`${env.origin}/index.html?${q}`);
