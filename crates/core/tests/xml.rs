@@ -168,16 +168,40 @@ fn initiate_result_url_encoded_key_is_decoded() {
 }
 
 #[test]
-fn url_encode_then_parse_round_trips_any_key() {
+fn a_url_encoded_body_is_written_encoded_and_parses_back_to_any_key() {
     let key = "a b+c/中文?&=%#~.-_";
     let body = InitiateMultipartUploadResult {
         bucket: "b".into(),
-        key: url_encode(key),
+        key: key.into(),
         upload_id: "u".into(),
         encoding_type: Some("url".into()),
     };
-    let back: InitiateMultipartUploadResult = parse(to_xml(&body).as_bytes()).unwrap();
-    assert_eq!(back.key, key);
+    let xml = to_xml(&body);
+    assert!(
+        xml.contains(&format!("<Key>{}</Key>", url_encode(key))),
+        "{xml}"
+    );
+    let back: InitiateMultipartUploadResult = parse(xml.as_bytes()).unwrap();
+    assert_eq!(back, body);
+}
+
+#[test]
+fn a_decoded_key_holding_percent_sequences_round_trips() {
+    // `%2541` is read as the key `%41`; written back raw under <EncodingType>url it was read as
+    // `A` (and `%%66…` as invalid UTF-8). The writer now encodes the fields OSS encodes. Found by
+    // the xml_responses fuzz target (fuzz/corpus/xml_responses/crash-url-field-written-raw).
+    let body = "<ListMultipartUploadsResult><EncodingType>url</EncodingType><Bucket>b</Bucket>\
+                <NextKeyMarker>%2541%25%25f6</NextKeyMarker><Prefix>p%2525</Prefix>\
+                <Upload><Key>k%2541</Key><UploadId>U</UploadId><Initiated>x</Initiated></Upload>\
+                <CommonPrefixes><Prefix>d%25/</Prefix></CommonPrefixes>\
+                </ListMultipartUploadsResult>";
+    let r: ListMultipartUploadsResult = parse(body.as_bytes()).unwrap();
+    assert_eq!(r.next_key_marker, "%41%%f6");
+    assert_eq!(r.prefix, "p%25");
+    assert_eq!(r.uploads[0].key, "k%41");
+    assert_eq!(r.common_prefixes[0].prefix, "d%/");
+    let again: ListMultipartUploadsResult = parse(to_xml(&r).as_bytes()).unwrap();
+    assert_eq!(again, r);
 }
 
 #[test]

@@ -18,15 +18,6 @@ pub fn encoding_type(url: bool) -> Option<String> {
     url.then(|| "url".to_string())
 }
 
-/// A key as it goes into a response: percent-encoded when `encoding-type=url` was asked.
-pub fn key_out(key: &str, url: bool) -> String {
-    if url {
-        xml::url_encode(key)
-    } else {
-        key.to_string()
-    }
-}
-
 pub fn to_xml<T: xml::OssXml>(value: &T) -> String {
     xml::to_xml(value)
 }

@@ -54,7 +54,7 @@ pub fn initiate_multipart_upload(s: &Server, c: &Ctx<'_>) -> Result<Response, Os
         ok(),
         xml_out::to_xml(&xml_out::InitiateMultipartUploadResult {
             bucket: c.bucket.clone(),
-            key: xml_out::key_out(&c.key, encoding),
+            key: c.key.clone(),
             upload_id: id,
             encoding_type: xml_out::encoding_type(encoding),
         }),
@@ -151,7 +151,7 @@ pub async fn complete_multipart_upload(
             encoding_type: xml_out::encoding_type(encoding),
             location: c.location(),
             bucket: c.bucket.clone(),
-            key: xml_out::key_out(&c.key, encoding),
+            key: c.key.clone(),
             etag,
         }),
     )
@@ -328,7 +328,7 @@ pub fn list_parts(s: &Server, c: &Ctx<'_>) -> Result<Response, OssError> {
     let xml = xml_out::to_xml(&xml_out::ListPartsResult {
         encoding_type: xml_out::encoding_type(encoding),
         bucket: c.bucket.clone(),
-        key: xml_out::key_out(&c.key, encoding),
+        key: c.key.clone(),
         upload_id: upload.id.clone(),
         storage_class: Some("Standard".to_string()),
         part_number_marker: marker,
@@ -417,7 +417,7 @@ pub fn list_multipart_uploads(s: &Server, c: &Ctx<'_>) -> Result<Response, OssEr
                 next_key = u.key.clone();
                 next_id = u.id.clone();
                 uploads.push(xml_out::Upload {
-                    key: xml_out::key_out(&u.key, encoding),
+                    key: u.key.clone(),
                     upload_id: u.id.clone(),
                     initiated: sign::format_iso8601(u.initiated_ms),
                 });
@@ -428,7 +428,8 @@ pub fn list_multipart_uploads(s: &Server, c: &Ctx<'_>) -> Result<Response, OssEr
         next_key.clear();
         next_id.clear();
     }
-    let enc = |k: &str| xml_out::key_out(k, encoding);
+    // Keys go in as they are: the writer percent-encodes them when `encoding_type` says url.
+    let enc = |k: &str| k.to_string();
     let xml = xml_out::to_xml(&xml_out::ListMultipartUploadsResult {
         encoding_type: xml_out::encoding_type(encoding),
         bucket: c.bucket.clone(),
