@@ -70,6 +70,7 @@ fn long_fat_link_is_filled_with_more_and_larger_parts() {
     assert!(r.utilisation() >= 0.9, "{}", r.utilisation());
     assert!(r.peak_in_flight() > START_IN_FLIGHT);
     assert!(r.peak_in_flight() <= MAX_IN_FLIGHT);
+    assert!(r.max_wanted <= MAX_IN_FLIGHT);
     assert!(r.oss.object_parts.iter().any(|s| *s > DEFAULT_PART_SIZE));
     assert!(r.utilisation() >= 1.3 * ali.utilisation());
     assert!(r.utilisation() > fixed.utilisation());
@@ -147,6 +148,8 @@ fn the_shared_part_cap_bounds_the_pace() {
     );
     assert!(r.completed());
     assert_eq!(r.peak_in_flight(), 2);
+    // It asks a shared limit for one more than its target, so a share could let it climb.
+    assert_eq!(r.max_wanted, START_IN_FLIGHT + 1);
     // Under the cap, the pace still cuts larger parts.
     assert!(r.oss.object_parts.iter().any(|s| *s > DEFAULT_PART_SIZE));
 }

@@ -287,6 +287,15 @@ impl Upload {
             .map_or(self.config.parallel, |p| p.target)
     }
 
+    /// What [`Upload::parts_wanted`] asks of a shared limit: `parallel`, or the pace's target and
+    /// one more (at most 6), since a share no larger than the target would stop the climb.
+    pub(super) fn parts_to_ask_for(&self) -> usize {
+        match &self.pace {
+            Some(p) => (p.target + 1).min(MAX_IN_FLIGHT),
+            None => self.config.parallel,
+        }
+    }
+
     /// Parts hashed ahead of the sends: `parallel` when fixed; with the pace, 2, so that the parts
     /// not yet cut can still take the newest size. Two are enough: the worker hashes a 64 MiB
     /// part in a fraction of a second, far less than any part takes to send.

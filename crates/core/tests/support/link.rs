@@ -104,6 +104,8 @@ pub struct LinkRun {
     /// UploadParts in flight, sampled at every step: (elapsed ms, count).
     pub in_flight: Vec<(i64, usize)>,
     pub pace_peak: Option<usize>,
+    /// Most parts the machine asked of a shared limit (`Upload::parts_wanted`).
+    pub max_wanted: usize,
 }
 
 impl LinkRun {
@@ -168,6 +170,7 @@ pub fn run_on_link(
     // The machine is asked for work only after something reached it (a run of many parts would
     // otherwise spend its time scheduling at every step).
     let mut dirty = true;
+    let mut max_wanted = 0;
     loop {
         // Everything the machine wants now; hashing and credentials take no time.
         let mut busy = dirty;
@@ -247,6 +250,7 @@ pub fn run_on_link(
             .filter(|f| matches!(op_of(&f.request), Op::UploadPart(_)))
             .count();
         in_flight.push((elapsed, uploading));
+        max_wanted = max_wanted.max(m.parts_wanted());
         // One step of the link: the bodies being sent share the bandwidth equally.
         let bandwidth = (link.bandwidth)(elapsed);
         capacity += bandwidth * STEP_MS as f64;
@@ -319,6 +323,7 @@ pub fn run_on_link(
         oss,
         in_flight,
         pace_peak: m.pace_peak(),
+        max_wanted,
     }
 }
 
