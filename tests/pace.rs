@@ -23,14 +23,14 @@ extern "C" {
 
 const MIB: u64 = 1 << 20;
 
-/// Each UploadPart waits 400 ms at the server before its answer, as on a link with a long round
+/// Each UploadPart waits 700 ms at the server before its answer, as on a link with a long round
 /// trip: more parts in flight then carry more bytes per second, so the pace climbs above 3, and a
 /// part's transfer is short next to its overhead, so it cuts larger parts than 8 MiB.
 #[wasm_bindgen_test]
 async fn a_default_upload_adapts_to_slow_answers() {
     let sts = Sts::default();
     let up = uploader(&options(&sts.provider(3600).into(), &unique("db"), "")).expect("uploader");
-    faults(r#"{"operation":"UploadPart","count":0,"kind":"delay","delayMs":400}"#).await;
+    faults(r#"{"operation":"UploadPart","count":0,"kind":"delay","delayMs":700}"#).await;
     let key = unique("pace/default");
     JsFuture::from(reset_in_flight(url(), &key))
         .await

@@ -55,8 +55,9 @@ pub const OVERHEAD_RATIO: f64 = 10.0;
 /// Largest part the pace cuts: what a failed part costs to send again; the glue hashes a part in
 /// chunks and sends it as a `Blob` slice, so memory does not grow with it.
 pub const MAX_ADAPTIVE_PART_SIZE: u64 = 64 << 20;
-/// Parts hashed ahead of the sends with the pace (see [`Upload::hash_ahead`]).
-const HASH_AHEAD: usize = 2;
+/// Bytes of parts hashed ahead of the sends with the pace (see [`Upload::hash_ahead`]): two
+/// parts of 64 MiB.
+const HASH_AHEAD_BYTES: u64 = 128 << 20;
 /// At most this many runs in a plan (and so in a checkpoint).
 const MAX_RUNS: usize = 32;
 
@@ -296,12 +297,16 @@ impl Upload {
         }
     }
 
-    /// Parts hashed ahead of the sends: `parallel` when fixed; with the pace, 2, so that the parts
-    /// not yet cut can still take the newest size. Two are enough: the worker hashes a 64 MiB
-    /// part in a fraction of a second, far less than any part takes to send.
+    /// Parts hashed ahead of the sends: `parallel` when fixed; with the pace, its target, but no
+    /// more than [`HASH_AHEAD_BYTES`] of parts (and at least 2), so that parts not yet cut can
+    /// still take a new size soon when parts are large, while small parts keep as many hashed
+    /// ahead as before (a slow hasher must not bound the parts in flight).
     pub(super) fn hash_ahead(&self) -> usize {
         match &self.pace {
-            Some(_) => HASH_AHEAD,
+            Some(p) => {
+                let by_bytes = usize::try_from(HASH_AHEAD_BYTES / p.part_size.max(1)).unwrap_or(2);
+                by_bytes.clamp(2, p.target.max(2))
+            }
             None => self.config.parallel,
         }
     }

@@ -198,7 +198,7 @@ impl PartTable {
 
 impl Upload {
     /// At most `parallel` UploadParts in flight; hashing runs at most `parallel` parts ahead
-    /// (the pace's [`Upload::hash_ahead`]: 2).
+    /// (with the pace, [`Upload::hash_ahead`]).
     /// A shared `maxPartsInFlight` (`handle.rs`) lowers the first bound further. Without a fixed
     /// `parallel`, the pace's target stands for it (`pace.rs`).
     pub(super) fn schedule_parts(&mut self, now_ms: i64) {
