@@ -267,17 +267,26 @@ impl Pace {
     }
 }
 
-/// The sample a completed part gives, when its progress was reported over some time.
+/// The sample a completed part gives, when its progress was reported.
 fn sample(t: &Timing, answered_at: i64) -> Option<Sample> {
     let ((first_at, first_bytes), (last_at, last_bytes)) = (t.first?, t.last?);
-    if last_at <= first_at || last_bytes <= first_bytes {
-        return None;
+    if last_at > first_at && last_bytes > first_bytes {
+        let overhead = (first_at - t.sent_at) + (answered_at - last_at);
+        return Some(Sample {
+            overhead_ms: overhead.max(0) as f64,
+            rate: (last_bytes - first_bytes) as f64 / (last_at - first_at) as f64,
+        });
     }
-    let overhead = (first_at - t.sent_at) + (answered_at - last_at);
-    Some(Sample {
-        overhead_ms: overhead.max(0) as f64,
-        rate: (last_bytes - first_bytes) as f64 / (last_at - first_at) as f64,
-    })
+    // One report only (a body sent faster than the browser's progress interval, as Firefox does
+    // on a fast link): the rate is at least the bytes over the time to that report, and the
+    // overhead at least the wait for the answer.
+    if last_at > t.sent_at {
+        return Some(Sample {
+            overhead_ms: (answered_at - last_at).max(0) as f64,
+            rate: last_bytes as f64 / (last_at - t.sent_at) as f64,
+        });
+    }
+    None
 }
 
 impl Upload {
