@@ -23,6 +23,7 @@ test: setup lint test-core test-devserver test-browser test-package e2e bench-sm
 lint: setup
 	bash scripts/check-refs.sh
 	bash scripts/check-bad-input.sh
+	bash scripts/check-snippets.sh
 	$(ENV) cargo fmt --all -- --check
 	$(ENV) cargo clippy --workspace --all-targets -- -D warnings
 	$(ENV) cargo clippy -p oss-resumable $(WASM) --all-targets -- -D warnings

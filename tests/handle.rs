@@ -19,7 +19,7 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen(module = "/tests/support/handle.js")]
+#[wasm_bindgen(module = "/tests/support/devserver.js")]
 extern "C" {
     #[wasm_bindgen(js_name = mintStsWithoutSecret)]
     fn mint_sts_without_secret(dev_url: &str) -> Promise;

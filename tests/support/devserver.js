@@ -1,5 +1,10 @@
 // Helpers the browser tests use to talk to oss-devserver's /__dev/ control API and to make
 // deterministic test files. Plain fetch: these are test fixtures, not the code under test.
+//
+// One file for every test binary on purpose: each JS module a binary binds is one more request in
+// the burst wasm-bindgen-test-runner's page makes at load, and that server (tiny_http 0.12) hangs
+// when that burst opens more than 3 new connections (docs/toolchain.md, "Chromium hangs at
+// Loading scripts"). `scripts/check-snippets.sh` (make lint) holds the count.
 
 export async function postJson(url, body) {
   const res = await fetch(url, {
@@ -127,4 +132,44 @@ export async function crc64OfServerObject(url, bucket, key) {
 /** Calls `fn` after `ms`. */
 export function later(ms) {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+// --- Issue 13 (tests/handle.rs): signing on the app's server, shared parts in flight ---------
+
+/** STS credentials from /__dev/sts, returned *without* their secret (the page must not need it). */
+export async function mintStsWithoutSecret(devUrl) {
+  const c = await postJson(`${devUrl}/__dev/sts?ttl=3600`, {});
+  return { accessKeyId: c.AccessKeyId, securityToken: c.SecurityToken };
+}
+
+/** A `credentials.signer` asking /__dev/sign; every request it was given is pushed to `calls`.
+ *  `tamper(signature)` may change the answer (to test wrong ones). */
+export function devSigner(devUrl, accessKeyId, calls, tamper) {
+  return async (req) => {
+    calls.push(req);
+    const { signature } = await postJson(`${devUrl}/__dev/sign`, {
+      accessKeyId,
+      version: req.version,
+      stringToSign: req.stringToSign,
+      date: req.date,
+      region: req.region,
+    });
+    return tamper ? tamper(signature) : signature;
+  };
+}
+
+/** Counts UploadParts in flight afresh, for keys starting with `keyPrefix` only. */
+export async function resetInFlight(devUrl, keyPrefix) {
+  await postJson(`${devUrl}/__dev/in-flight/reset`, { keyPrefix });
+}
+
+export async function inFlight(devUrl) {
+  const res = await fetch(`${devUrl}/__dev/in-flight`);
+  return res.json();
+}
+
+/** Settles every promise: [{ok, value}] in order. */
+export async function settleAll(promises) {
+  const all = await Promise.allSettled(promises);
+  return all.map((r) => (r.status === "fulfilled" ? { ok: true, value: r.value } : { ok: false, value: r.reason }));
 }
