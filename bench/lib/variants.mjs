@@ -13,7 +13,7 @@ export const VARIANTS = {
   O: { label: "O: oss-resumable, 8 MiB × 3", explicit: true },
   B: { label: "B: ali-oss 6.23, 8 MiB × 3", explicit: true },
   C: { label: "C: ali-oss defaults (1 MiB × 5)", explicit: false },
-  "O-def": { label: "O-def: oss-resumable defaults", explicit: false },
+  "O-def": { label: "O-def: oss-resumable defaults (adaptive pace)", explicit: false },
 };
 
 /// Paired ratios reported for every set of runs (numerator / denominator, same round).

@@ -273,6 +273,7 @@ impl Inner {
             signature_version: s.signature_version,
             part_size: s.part_size,
             parallel: s.parallel,
+            adaptive: s.adaptive,
             retry: s.retry,
             should_retry: self.should_retry.clone(),
             object: settings.object,

@@ -15,7 +15,9 @@ use crate::js_number::f64_to_u64;
 
 /// Default IndexedDB database.
 pub const DEFAULT_STORE: &str = "oss-resumable";
-/// Default parts in flight (Alibaba's Go SDK v2 and C++ SDK use 3 as well).
+/// Parts in flight when the app gives `partSize` but no `parallel` (Alibaba's Go SDK v2 and C++
+/// SDK use 3 as well). With neither, the core's adaptive pace starts at 3 and adapts
+/// (`crates/core/src/upload/pace.rs`).
 pub const DEFAULT_PARALLEL: usize = 3;
 /// More parallel parts than this only queue behind HTTP/1.1's six connections per host.
 const MAX_PARALLEL: usize = 32;
@@ -30,6 +32,8 @@ pub struct UploaderSettings {
     pub signature_version: SignatureVersion,
     pub part_size: Option<u64>,
     pub parallel: usize,
+    /// Neither `parallel` nor `partSize` given: the pace adapts both.
+    pub adaptive: bool,
     pub store: Option<String>,
     pub retry: RetryPolicy,
 }
@@ -163,7 +167,9 @@ pub fn uploader_settings(options: &JsValue) -> Result<UploaderSettings, OssError
             )));
         }
     }
-    let parallel = match integer(options, "parallel")? {
+    let parallel_option = integer(options, "parallel")?;
+    let adaptive = parallel_option.is_none() && part_size.is_none();
+    let parallel = match parallel_option {
         None => DEFAULT_PARALLEL,
         Some(n) if (1..=MAX_PARALLEL as u64).contains(&n) => n as usize,
         Some(n) => {
@@ -218,6 +224,7 @@ pub fn uploader_settings(options: &JsValue) -> Result<UploaderSettings, OssError
         signature_version,
         part_size,
         parallel,
+        adaptive,
         store,
         retry,
     })

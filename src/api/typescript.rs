@@ -63,9 +63,19 @@ export interface UploaderOptions {
     | StsCredentialsPascalCase
     | (() => Promise<StsCredentials | StsCredentialsPascalCase>)
     | SignerCredentials;
-  /** Default 8 MiB; 100 KiB..5 GiB; raised automatically to stay within 10,000 parts. */
+  /**
+   * 100 KiB..5 GiB; raised automatically to stay within 10,000 parts. Given (or with
+   * `parallel`), every part has this size. Absent with `parallel` absent too: adaptive, parts
+   * start at 8 MiB and parts not yet cut grow (up to 64 MiB) while a part's transfer is short
+   * next to its round trips; they never go below 8 MiB.
+   */
   partSize?: number;
-  /** Parts in flight, default 3. */
+  /**
+   * Parts in flight, 1..32. Given (or with `partSize`), fixed; with `partSize` only, 3. Absent
+   * with `partSize` absent too: adaptive, from 3 within 2..6 (Chromium's six connections per
+   * host), raised while more parts raise the measured throughput and lowered when fewer lose
+   * almost nothing; `maxPartsInFlight` still bounds it.
+   */
   parallel?: number;
   /** IndexedDB database name, default "oss-resumable"; null = memory only. */
   checkpointStore?: string | null;

@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use crate::prim::hex;
 
 use crate::crc64::combine;
-use crate::plan::{MultipartPlan, PlanError};
+use crate::plan::{MultipartPlan, PartRun, PlanError};
 
 /// Schema version written by this crate.
 pub const CHECKPOINT_VERSION: u32 = 1;
@@ -143,8 +143,13 @@ pub struct Checkpoint {
     pub key: String,
     /// The multipart upload's id.
     pub upload_id: String,
-    /// The size of every part but the last, in bytes.
+    /// The size of the first parts, in bytes (of every part but the last without `part_runs`).
     pub part_size: u64,
+    /// Where the adaptive pace changed the part size (`upload/pace.rs`): from each run's first
+    /// part on, its size. Empty, and then absent from the stored record, when every part has
+    /// `part_size` bytes, so records written before this field existed read and seal as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub part_runs: Vec<PartRun>,
     /// The file the upload is of.
     pub file: FileIdentity,
     /// The options the upload was initiated with.
@@ -180,6 +185,7 @@ impl Checkpoint {
             key: key.into(),
             upload_id: upload_id.into(),
             part_size,
+            part_runs: Vec::new(),
             file,
             object,
             parts: Vec::new(),
@@ -223,9 +229,10 @@ impl Checkpoint {
 
     /// The part plan this upload was initiated with.
     pub fn plan(&self) -> Result<MultipartPlan, CheckpointError> {
-        Ok(MultipartPlan::with_part_size(
+        Ok(MultipartPlan::with_runs(
             self.file.size,
             self.part_size,
+            &self.part_runs,
         )?)
     }
 
@@ -379,6 +386,13 @@ impl Checkpoint {
                 .u64(p.crc64);
         }
         c.u64(self.created_at_ms).u64(self.updated_at_ms);
+        if !self.part_runs.is_empty() {
+            // Only when present, so records of one part size keep their integrity value.
+            c.str("part_runs").u64(self.part_runs.len() as u64);
+            for r in &self.part_runs {
+                c.u64(u64::from(r.first_part)).u64(r.part_size);
+            }
+        }
         hex::encode(&c.finish())
     }
 }

@@ -1,8 +1,12 @@
 //! Part planning within OSS's multipart limits (docs/protocol.md §4.2, §4.8).
 //!
 //! A file becomes either one PutObject (smaller than the minimum part size) or a multipart upload
-//! whose parts are numbered from 1, all of `part_size` bytes except a shorter last one. Part
-//! numbers are OSS's: 1-based.
+//! whose parts are numbered from 1. Part numbers are OSS's: 1-based. A multipart plan is a
+//! sequence of runs, each a first part number and the size of its parts (the last part of the
+//! file shorter or equal): one run when the size is fixed, more when the adaptive pace
+//! (`upload/pace.rs`) cut the parts not yet planned larger or smaller. OSS only asks that every
+//! part but the last be within 100 KiB..=5 GiB and that there be at most 10,000 (§4.2); parts
+//! need not have one size.
 
 /// Every part but the last must be at least 100 KiB, or Complete fails with `EntityTooSmall`.
 pub const MIN_PART_SIZE: u64 = 100 * 1024;
@@ -36,13 +40,16 @@ pub enum PlanError {
         /// The parts it would take.
         parts: u64,
     },
+    /// Runs out of order, starting at part 1 or past the file's end (a damaged checkpoint).
+    #[error("part runs are inconsistent: {0}")]
+    BadRuns(&'static str),
     /// A multipart upload was required of a file smaller than one part.
     #[error("a multipart upload needs at least {MIN_PART_SIZE} bytes, the file has {0}")]
     TooSmallForMultipart(u64),
 }
 
 /// How a file is uploaded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Plan {
     /// One PutObject: the file (possibly empty) is smaller than the minimum part size, so a
     /// multipart upload would gain nothing (ali-oss does the same, §4.8).
@@ -72,13 +79,26 @@ impl Plan {
     }
 }
 
-/// Parts of a multipart upload: `part_count` parts of `part_size` bytes, the last one shorter or
-/// equal. Constructed only through [`plan`] or [`MultipartPlan::with_part_size`], so it always
-/// satisfies OSS's limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// From part `first_part` on (until the next run), every part has `part_size` bytes (the file's
+/// last part shorter or equal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartRun {
+    /// The run's first part number (1-based).
+    pub first_part: u32,
+    /// The size of the run's parts, in bytes.
+    pub part_size: u64,
+}
+
+/// Parts of a multipart upload: runs of equal parts, the file's last part shorter or equal.
+/// Constructed only through [`plan`], [`MultipartPlan::with_part_size`],
+/// [`MultipartPlan::with_runs`] or [`MultipartPlan::resized_from`], so it always satisfies OSS's
+/// limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MultipartPlan {
     file_size: u64,
-    part_size: u64,
+    /// Ascending by first part; the first starts at part 1; each covers at least one part.
+    runs: Vec<PartRun>,
     part_count: u32,
 }
 
@@ -86,27 +106,87 @@ impl MultipartPlan {
     /// The plan for an exact part size, without raising it: used on resume, where the part size
     /// recorded at Initiate must be kept (parts already uploaded have that size).
     pub fn with_part_size(file_size: u64, part_size: u64) -> Result<Self, PlanError> {
-        check_part_size(part_size)?;
+        Self::with_runs(file_size, part_size, &[])
+    }
+
+    /// The plan whose first parts have `part_size` bytes and whose `later` runs (ascending, each
+    /// after the first part) change the size from their first part on: how a checkpoint records
+    /// a plan the adaptive pace re-cut, so resume rebuilds exactly the same boundaries.
+    pub fn with_runs(file_size: u64, part_size: u64, later: &[PartRun]) -> Result<Self, PlanError> {
         if file_size > MAX_OBJECT_SIZE {
             return Err(PlanError::FileTooLarge(file_size));
         }
         if file_size < MIN_PART_SIZE {
             return Err(PlanError::TooSmallForMultipart(file_size));
         }
-        let parts = file_size.div_ceil(part_size);
+        let mut runs = Vec::with_capacity(later.len() + 1);
+        runs.push(PartRun {
+            first_part: 1,
+            part_size,
+        });
+        runs.extend_from_slice(later);
+        let mut start = 0u64;
+        let mut parts = 0u64;
+        for (i, run) in runs.iter().enumerate() {
+            check_part_size(run.part_size)?;
+            match runs.get(i + 1) {
+                Some(next) => {
+                    if next.first_part <= run.first_part {
+                        return Err(PlanError::BadRuns("runs are not ascending by first part"));
+                    }
+                    let count = u64::from(next.first_part - run.first_part);
+                    start = start.saturating_add(count.saturating_mul(run.part_size));
+                    parts += count;
+                    if start >= file_size {
+                        return Err(PlanError::BadRuns("a run starts past the end of the file"));
+                    }
+                }
+                None => parts += (file_size - start).div_ceil(run.part_size),
+            }
+        }
         if parts > u64::from(MAX_PARTS) {
             return Err(PlanError::TooManyParts {
                 file_size,
-                part_size,
+                part_size: runs[runs.len() - 1].part_size,
                 parts,
             });
         }
         Ok(Self {
             file_size,
-            part_size,
+            runs,
             // parts ≤ MAX_PARTS was checked just above.
             part_count: parts as u32,
         })
+    }
+
+    /// This plan with every part from `first_part` on cut at `part_size` bytes (parts before it
+    /// keep their boundaries). Fails when OSS would refuse the result (size out of range, more
+    /// than 10,000 parts) or when `first_part` is not in the plan.
+    pub fn resized_from(&self, first_part: u32, part_size: u64) -> Result<Self, PlanError> {
+        if first_part == 0 || first_part > self.part_count {
+            return Err(PlanError::BadRuns("the resized part is not in the plan"));
+        }
+        let mut later: Vec<PartRun> = self.runs[1..]
+            .iter()
+            .copied()
+            .filter(|r| r.first_part < first_part)
+            .collect();
+        if first_part == 1 {
+            return Self::with_part_size(self.file_size, part_size);
+        }
+        let current = later.last().map_or(self.runs[0].part_size, |r| r.part_size);
+        if current != part_size {
+            later.push(PartRun {
+                first_part,
+                part_size,
+            });
+        }
+        Self::with_runs(self.file_size, self.runs[0].part_size, &later)
+    }
+
+    /// The runs, the first starting at part 1.
+    pub fn runs(&self) -> &[PartRun] {
+        &self.runs
     }
 
     /// The size of the file the plan covers, in bytes.
@@ -114,9 +194,10 @@ impl MultipartPlan {
         self.file_size
     }
 
-    /// The size of every part but the last, in bytes.
+    /// The size of the first run's parts, in bytes (of every part but the last when the plan has
+    /// one run).
     pub fn part_size(&self) -> u64 {
-        self.part_size
+        self.runs[0].part_size
     }
 
     /// How many parts the plan has (1 for a single PutObject).
@@ -130,9 +211,17 @@ impl MultipartPlan {
         if part_number == 0 || part_number > self.part_count {
             return None;
         }
-        let start = u64::from(part_number - 1) * self.part_size;
-        let end = start.saturating_add(self.part_size).min(self.file_size);
-        Some((start, end))
+        let mut start = 0u64;
+        for (i, run) in self.runs.iter().enumerate() {
+            let next = self.runs.get(i + 1).map_or(u32::MAX, |r| r.first_part);
+            if part_number < next {
+                start += u64::from(part_number - run.first_part) * run.part_size;
+                let end = start.saturating_add(run.part_size).min(self.file_size);
+                return Some((start, end));
+            }
+            start += u64::from(next - run.first_part) * run.part_size;
+        }
+        None
     }
 
     /// Size of part `part_number`, or `None` when the number is not in this plan.

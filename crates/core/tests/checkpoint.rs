@@ -11,7 +11,7 @@ use oss_resumable_core::checkpoint::{
     CHECKPOINT_MAGIC, SAMPLE_LEN,
 };
 use oss_resumable_core::crc64::crc64;
-use oss_resumable_core::plan::MIN_PART_SIZE;
+use oss_resumable_core::plan::{PartRun, MIN_PART_SIZE};
 use oss_resumable_core::vecmap::VecMap;
 use proptest::prelude::*;
 
@@ -97,6 +97,78 @@ fn sample() -> Checkpoint {
     cp
 }
 
+/// A record whose parts from number 2 on were cut at 4 MiB by the adaptive pace.
+fn with_runs() -> Checkpoint {
+    let mut cp = Checkpoint::new(
+        ENDPOINT,
+        "examplebucket",
+        "dir/video.mp4",
+        "0004B9895DBBB6EC98E36FB3A9C8A1B2",
+        8 * MIB,
+        file(),
+        options(),
+        1_000,
+    )
+    .unwrap();
+    cp.part_runs = vec![PartRun {
+        first_part: 2,
+        part_size: 4 * MIB,
+    }];
+    cp.seal();
+    for (n, size) in [(1, 8 * MIB), (2, 4 * MIB)] {
+        let hint = PartHint {
+            part_number: n,
+            size,
+            etag: format!("\"{n:032X}\""),
+            crc64: u64::from(n),
+        };
+        cp.record_part(hint, 2_000).unwrap();
+    }
+    cp
+}
+
+#[test]
+fn part_runs_are_stored_sealed_and_rebuild_the_boundaries() {
+    let cp = with_runs();
+    assert_eq!(decode(&stored(&cp)).unwrap(), cp);
+    let plan = cp.plan().unwrap();
+    // 8 MiB, then 4 MiB parts, the last one 123 bytes.
+    assert_eq!(plan.part_count(), 5);
+    assert_eq!(plan.part_range(2), Some((8 * MIB, 12 * MIB)));
+    assert_eq!(plan.part_range(5), Some((20 * MIB, 20 * MIB + 123)));
+    // A part of the first run's size where the second run holds is refused.
+    let mut wrong = cp.clone();
+    let hint = PartHint {
+        part_number: 3,
+        size: 8 * MIB,
+        etag: "\"E\"".into(),
+        crc64: 3,
+    };
+    assert!(matches!(
+        wrong.record_part(hint, 3_000),
+        Err(CheckpointError::Inconsistent(_))
+    ));
+    // Dropping the runs from the stored record is damage, not an older record.
+    let mut value = stored(&cp);
+    value.as_object_mut().unwrap().remove("part_runs");
+    assert_eq!(decode(&value), Err(CheckpointError::IntegrityMismatch));
+    // Runs that do not fit the file are refused.
+    let mut past = cp.clone();
+    past.part_runs = vec![PartRun {
+        first_part: 9,
+        part_size: 4 * MIB,
+    }];
+    past.parts.clear();
+    past.seal();
+    assert!(matches!(
+        past.validate(),
+        Err(CheckpointError::Inconsistent(_))
+    ));
+    // A record of one part size has no `part_runs` at all (v0_1_json_text_still_loads: same
+    // text, same integrity as before the field existed).
+    assert!(stored(&sample()).get("part_runs").is_none());
+}
+
 #[test]
 fn round_trip_through_serde_formats() {
     let cp = sample();
@@ -172,7 +244,7 @@ fn every_field_is_covered_by_the_integrity() {
     let mut bare = sample();
     bare.object = ObjectOptions::default(); // no content type (null), empty maps
     bare.seal();
-    for cp in [sample(), bare] {
+    for cp in [sample(), bare, with_runs()] {
         let value = stored(&cp);
         let mut paths = Vec::new();
         leaves(&value, String::new(), &mut paths);

@@ -29,7 +29,13 @@ fn assert_valid(m: &MultipartPlan) {
         let len = end - start;
         assert!(len <= MAX_PART_SIZE);
         if n < m.part_count() {
-            assert_eq!(len, m.part_size());
+            let run = m
+                .runs()
+                .iter()
+                .rev()
+                .find(|r| r.first_part <= n)
+                .expect("a run");
+            assert_eq!(len, run.part_size);
             assert!(len >= MIN_PART_SIZE, "EntityTooSmall");
         }
         assert_eq!(m.part_range(n), Some((start, end)));
@@ -196,4 +202,45 @@ fn assert_valid_fast(m: &MultipartPlan) {
         assert_eq!(m.part_len(n - 1), Some(m.part_size()));
     }
     assert_eq!(m.part_range(n + 1), None);
+}
+
+#[test]
+fn resized_plans_keep_earlier_boundaries_and_oss_limits() {
+    let size = 100 * MIB + 5;
+    let m = MultipartPlan::with_part_size(size, 8 * MIB).unwrap();
+    let r = m.resized_from(4, 32 * MIB).unwrap();
+    assert_valid(&r);
+    assert_eq!(r.part_range(3), m.part_range(3));
+    assert_eq!(r.part_range(4), Some((24 * MIB, 56 * MIB)));
+    assert_eq!(r.part_count(), 3 + 3);
+    // Back to 8 MiB from part 5: a third run; from part 4: the second run is replaced.
+    assert_eq!(r.resized_from(5, 8 * MIB).unwrap().runs().len(), 3);
+    assert_eq!(r.resized_from(4, 8 * MIB).unwrap(), m);
+    // Never more than 10,000 parts, never a size OSS refuses, never a part not in the plan.
+    let big = MultipartPlan::with_part_size(20_000 * MIN_PART_SIZE, MIN_PART_SIZE * 2).unwrap();
+    assert!(matches!(
+        big.resized_from(2, MIN_PART_SIZE),
+        Err(PlanError::TooManyParts { .. })
+    ));
+    assert!(m.resized_from(2, MIN_PART_SIZE - 1).is_err());
+    assert!(m.resized_from(14, 8 * MIB).is_err());
+    assert!(m.resized_from(0, 8 * MIB).is_err());
+}
+
+proptest! {
+    #[test]
+    fn any_resize_gives_a_valid_plan(
+        size in MIN_PART_SIZE..=(64 * MIB * 40),
+        first in 1u32..64,
+        from in 1u32..64,
+        part in prop::sample::select(vec![MIN_PART_SIZE, MIB, 8 * MIB, 64 * MIB]),
+    ) {
+        let m = MultipartPlan::with_part_size(size, u64::from(first) * MIB).unwrap();
+        if let Ok(r) = m.resized_from(from, part) {
+            assert_valid(&r);
+            for n in 1..from.min(m.part_count()) {
+                prop_assert_eq!(r.part_range(n), m.part_range(n));
+            }
+        }
+    }
 }

@@ -44,8 +44,11 @@ impl Upload {
         };
         match operation {
             Operation::UploadPart => {
-                if let Some(part) = part_number.and_then(|n| self.parts.part_mut(n)) {
-                    part.in_flight = 0;
+                if let Some(n) = part_number {
+                    if let Some(part) = self.parts.part_mut(n) {
+                        part.in_flight = 0;
+                    }
+                    self.pace_forget(n);
                 }
             }
             Operation::PutObject => self.parts.single.in_flight = 0,
@@ -305,6 +308,8 @@ impl Upload {
             part_number: number,
             size,
         });
+        // Before saving: a re-cut plan is saved with this part.
+        self.pace_done(number, now_ms);
         self.save_checkpoint(now_ms);
     }
 
@@ -375,7 +380,7 @@ impl Upload {
         self.remote.parts_reused = reused;
         self.remote.resumed = true;
         // The first parts after a resume leave before their hash is done (`early.rs`).
-        self.parts.early_left = self.config.parallel;
+        self.parts.early_left = self.parallel();
         // The record now says exactly what the server confirmed.
         self.save_checkpoint(now_ms);
         self.stage = Stage::Uploading;

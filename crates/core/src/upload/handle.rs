@@ -123,7 +123,9 @@ impl Upload {
     }
 
     /// How many UploadParts this upload would have in flight now without a shared limit:
-    /// `parallel`, or fewer when fewer parts are left to send; none outside the upload stage.
+    /// `parallel` (with the adaptive pace, its target and one more, so that its climb can probe
+    /// under a shared limit: `pace.rs`), or fewer when fewer parts are left to send; none outside
+    /// the upload stage.
     pub fn parts_wanted(&self) -> usize {
         if self.finished || self.stage != Stage::Uploading {
             return 0;
@@ -134,7 +136,7 @@ impl Upload {
             .iter()
             .filter(|p| p.state != PartState::Done)
             .count();
-        left.min(self.config.parallel)
+        left.min(self.parts_to_ask_for())
     }
 }
 

@@ -23,6 +23,8 @@
 //! - with a signer on the app's server, every attempt is prepared and handed out as
 //!   [`Action::Sign`], and the answer is checked before it is sent;
 //! - while the browser is offline, requests wait for the network instead of spending tries;
+//! - with neither `parallel` nor `partSize` from the app, the pace (`pace.rs`) adapts the parts
+//!   in flight (2..=6) and the size of parts not yet cut to what completed parts measured;
 //! - a part cap set by the driver ([`Upload::set_part_cap`], from `share.rs`'s [`PartShare`])
 //!   bounds UploadParts in flight below `parallel`, for one limit across uploads.
 //!
@@ -43,6 +45,7 @@
 //! points:
 //! - `calls.rs`: the requests in flight and their retries, the credentials and the clock offset
 //!   they are signed with, the actions queued for the driver; the upload's request builders;
+//! - `pace.rs`: the adaptive pace: parts in flight and the size of parts not yet cut;
 //! - `schedule.rs`: the part table, which part to hash or send next, and how many at once;
 //! - `answers.rs`: what each OSS answer means (and `NoSuchUpload`: restart, or HEAD check);
 //! - `record.rs`: the checkpoint: which stored record to trust, saving ours, deleting it;
@@ -57,6 +60,7 @@ mod answers;
 mod calls;
 mod early;
 mod handle;
+mod pace;
 mod progress;
 mod record;
 mod schedule;
@@ -76,6 +80,10 @@ pub use abort::{Abort, AbortConfig};
 use answers::Remote;
 use calls::{Answer, Calls};
 use early::EarlyHashed;
+pub use pace::{
+    EPOCH_LONG_MS, HOLD_EPOCHS, LOWER_KEEP, MAX_ADAPTIVE_PART_SIZE, MAX_IN_FLIGHT, MIN_IN_FLIGHT,
+    OVERHEAD_RATIO, RAISE_GAIN, START_IN_FLIGHT,
+};
 use progress::ProgressState;
 pub use progress::PROGRESS_EVERY_MS;
 pub use record::checkpoint_endpoint;
@@ -98,8 +106,11 @@ pub struct UploadConfig {
     pub signature_version: SignatureVersion,
     /// `None` = `plan::DEFAULT_PART_SIZE`; raised by the plan to stay within 10,000 parts.
     pub part_size: Option<u64>,
-    /// Parts in flight, at least 1.
+    /// Parts in flight, at least 1 (with `adaptive`, only checked: the pace decides).
     pub parallel: usize,
+    /// The app gave neither `parallel` nor `partSize`: the pace (`pace.rs`) adapts the parts in
+    /// flight and the size of parts not yet cut to the link. Needs `part_size: None`.
+    pub adaptive: bool,
     /// How often and how long to retry each request.
     pub retry: RetryPolicy,
     /// The app's `retry.shouldRetry`, asked before each retry the rules would make.
@@ -326,6 +337,8 @@ pub struct Upload {
     finished: bool,
     /// What the app steers while the upload runs (`handle.rs`).
     steer: handle::Steering,
+    /// The adaptive pace; `None` when the app fixed `parallel` or `partSize`.
+    pace: Option<pace::Pace>,
 }
 
 impl Upload {
@@ -363,6 +376,12 @@ impl Upload {
                 config.should_retry.clone(),
                 config.jitter_seed,
             ),
+            pace: match &fresh_plan {
+                Plan::Multipart(m) => {
+                    pace::pace_for(config.adaptive && config.part_size.is_none(), Some(m))
+                }
+                Plan::Single { .. } => None,
+            },
             parts: PartTable::new(match fresh_plan {
                 Plan::Multipart(m) => Some(m),
                 Plan::Single { .. } => None,
@@ -500,8 +519,11 @@ impl Upload {
         };
         match operation {
             Operation::UploadPart => {
-                if let Some(part) = part_number.and_then(|n| self.parts.part_mut(n)) {
-                    part.in_flight = bytes_sent.min(part.size());
+                if let Some(n) = part_number {
+                    if let Some(part) = self.parts.part_mut(n) {
+                        part.in_flight = bytes_sent.min(part.size());
+                    }
+                    self.pace_progress(n, bytes_sent, now_ms);
                 }
             }
             Operation::PutObject => self.parts.single.in_flight = bytes_sent.min(self.file.size),

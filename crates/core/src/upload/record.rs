@@ -60,6 +60,10 @@ impl Upload {
     /// Starts from a stored record: its part size and object options win (its parts and upload
     /// were made with them), and ListParts asks the server what it really has.
     pub(super) fn resume_from(&mut self, cp: Checkpoint, plan: MultipartPlan, now_ms: i64) {
+        if self.pace.is_some() {
+            // The record's runs are where the pace left off.
+            self.pace = super::pace::pace_for(true, Some(&plan));
+        }
         self.parts.plan = Some(plan);
         self.record.object = cp.object.clone();
         self.parts.cut();
@@ -76,9 +80,10 @@ impl Upload {
         let Some(upload_id) = self.remote.upload_id.clone() else {
             return;
         };
-        let Some(plan) = self.parts.plan else {
+        let Some(plan) = &self.parts.plan else {
             return;
         };
+        let part_runs = plan.runs()[1..].to_vec();
         let hints: Vec<PartHint> = self
             .parts
             .parts
@@ -106,6 +111,8 @@ impl Upload {
         // Cannot fail for a record built from a valid plan; were it to, the upload goes on
         // without being resumable rather than failing.
         if let Ok(mut cp) = made {
+            // The runs the pace cut (`pace.rs`), so resume rebuilds the same boundaries.
+            cp.part_runs = part_runs;
             cp.parts = hints;
             cp.updated_at_ms = u64::try_from(now_ms).unwrap_or(0).max(cp.created_at_ms);
             cp.seal();

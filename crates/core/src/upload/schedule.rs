@@ -53,6 +53,24 @@ pub(super) struct Part {
 }
 
 impl Part {
+    /// A part not started yet.
+    pub(super) fn pending(number: u32, start: u64, end: u64) -> Part {
+        Part {
+            number,
+            start,
+            end,
+            state: PartState::Pending,
+            crc64: None,
+            etag: None,
+            crc_confirmed: false,
+            crc_resends: 0,
+            in_flight: 0,
+            reused: false,
+            local_check: LocalCheck::NotNeeded,
+            early: None,
+        }
+    }
+
     pub(super) fn size(&self) -> u64 {
         self.end - self.start
     }
@@ -92,25 +110,12 @@ impl PartTable {
 
     /// Cuts the file into the plan's parts, none of them started.
     pub(super) fn cut(&mut self) {
-        let Some(plan) = self.plan else {
+        let Some(plan) = &self.plan else {
             return;
         };
         self.parts = plan
             .parts()
-            .map(|(n, start, end)| Part {
-                number: n,
-                start,
-                end,
-                state: PartState::Pending,
-                crc64: None,
-                etag: None,
-                crc_confirmed: false,
-                crc_resends: 0,
-                in_flight: 0,
-                reused: false,
-                local_check: LocalCheck::NotNeeded,
-                early: None,
-            })
+            .map(|(n, start, end)| Part::pending(n, start, end))
             .collect();
     }
 
@@ -207,10 +212,12 @@ impl PartTable {
 }
 
 impl Upload {
-    /// At most `parallel` UploadParts in flight; hashing runs at most `parallel` parts ahead.
-    /// A shared `maxPartsInFlight` (`handle.rs`) lowers the first bound further.
+    /// At most `parallel` UploadParts in flight; hashing runs at most `parallel` parts ahead
+    /// (with the pace, [`Upload::hash_ahead`]).
+    /// A shared `maxPartsInFlight` (`handle.rs`) lowers the first bound further. Without a fixed
+    /// `parallel`, the pace's target stands for it (`pace.rs`).
     pub(super) fn schedule_parts(&mut self, now_ms: i64) {
-        let parallel = self.config.parallel;
+        let parallel = self.parallel();
         let sending_limit = self
             .steer
             .part_cap
@@ -243,7 +250,7 @@ impl Upload {
                 )
             })
             .count();
-        let room = (2 * parallel).saturating_sub(active);
+        let room = (parallel + self.hash_ahead()).saturating_sub(active);
         let to_hash: Vec<u32> = parts
             .iter()
             .filter(|p| p.state == PartState::Pending)
@@ -319,6 +326,7 @@ impl Upload {
             part.state = PartState::Sending { call };
             part.in_flight = 0;
         }
+        self.pace_send(number, now_ms);
     }
 
     /// Every part is on the server: verify hidden CRCs by ListParts, or complete.

@@ -5,6 +5,8 @@
 // Each test binary uses a part of it; `pub` items are its interface to the tests, not an API.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod link;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use base64::Engine as _;
@@ -55,6 +57,17 @@ pub fn identity(data: &[u8]) -> FileIdentity {
     }
 }
 
+/// The identity of a file of `size` bytes whose bytes nobody reads (the link model's files).
+pub fn identity_of_size(size: u64) -> FileIdentity {
+    FileIdentity {
+        name: "big.bin".to_owned(),
+        size,
+        last_modified_ms: 1_700_000_000_000,
+        mime_type: "application/octet-stream".to_owned(),
+        sample_crc64: size,
+    }
+}
+
 pub fn config(part_size: Option<u64>, parallel: usize) -> UploadConfig {
     UploadConfig {
         endpoint: Endpoint::parse("http://127.0.0.1:9000", true).expect("endpoint"),
@@ -64,6 +77,7 @@ pub fn config(part_size: Option<u64>, parallel: usize) -> UploadConfig {
         signature_version: SignatureVersion::V4,
         part_size,
         parallel,
+        adaptive: false,
         retry: RetryPolicy {
             max_attempts: 4,
             base_delay_ms: 200,
