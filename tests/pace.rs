@@ -13,7 +13,7 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen(module = "/tests/support/handle.js")]
+#[wasm_bindgen(module = "/tests/support/devserver.js")]
 extern "C" {
     #[wasm_bindgen(js_name = resetInFlight)]
     fn reset_in_flight(dev_url: &str, key_prefix: &str) -> Promise;
@@ -23,16 +23,20 @@ extern "C" {
 
 const MIB: u64 = 1 << 20;
 
-/// Each UploadPart waits 1.5 s at the server before its answer, as on a link with a long round
-/// trip: more parts in flight then carry more bytes per second, so the pace climbs above 3, and a
-/// part's transfer is short next to its overhead, so it cuts larger parts than 8 MiB. The wait is
-/// long so that the sends, not the hashing of a debug build (slowest in WebKit), bound the
-/// throughput: where hashing bounds it, more parts in flight rightly do not help.
+/// Each UploadPart's answer is held 1.5 s after its body was read (the `slowAnswer` fault), as on
+/// a link with a long round trip: more parts in flight then carry more bytes per second, so the
+/// pace climbs above 3, and a part's transfer is short next to its overhead, so it cuts larger
+/// parts than 8 MiB. (A `delay` fault leaves the body unread for 1.5 s instead, which the browser
+/// sees as a slow link: the upload stalls, Chromium and Firefox report its last bytes only with
+/// the answer, and larger parts rightly do not help. That is why this test once kept 8 MiB
+/// parts in Firefox.) The wait is long so that the sends, not the hashing of a debug build
+/// (slowest in WebKit), bound the throughput: where hashing bounds it, more parts in flight
+/// rightly do not help.
 #[wasm_bindgen_test]
 async fn a_default_upload_adapts_to_slow_answers() {
     let sts = Sts::default();
     let up = uploader(&options(&sts.provider(3600).into(), &unique("db"), "")).expect("uploader");
-    faults(r#"{"operation":"UploadPart","count":0,"kind":"delay","delayMs":1500}"#).await;
+    faults(r#"{"operation":"UploadPart","count":0,"kind":"slowAnswer","delayMs":1500}"#).await;
     let key = unique("pace/default");
     JsFuture::from(reset_in_flight(url(), &key))
         .await

@@ -25,9 +25,14 @@ pub enum FaultKind {
     /// Close the connection, without a response, after this many bytes of the request body.
     #[serde(rename_all = "camelCase")]
     Drop { after_bytes: u64 },
-    /// Wait this long before handling the request.
+    /// Wait this long before handling the request: the body waits unread in the socket, so the
+    /// client sees its upload stall, as on a slow link.
     #[serde(rename_all = "camelCase")]
     Delay { delay_ms: u64 },
+    /// Read the body at once, handle the request, then hold the answer this long: the client
+    /// sees every byte sent and a late answer, as over a long round trip or from a slow server.
+    #[serde(rename_all = "camelCase")]
+    SlowAnswer { delay_ms: u64 },
     /// Treat the request's security token as expired (`SecurityTokenExpired`).
     ExpireToken,
     /// Judge the request's time against a server clock shifted by this much.
@@ -47,6 +52,7 @@ impl FaultKind {
             FaultKind::Error { .. } => "error",
             FaultKind::Drop { .. } => "drop",
             FaultKind::Delay { .. } => "delay",
+            FaultKind::SlowAnswer { .. } => "slowAnswer",
             FaultKind::ExpireToken => "expireToken",
             FaultKind::Skew { .. } => "skew",
             FaultKind::ForgetUpload => "forgetUpload",
@@ -130,6 +136,8 @@ pub struct Effects {
     pub fired: Vec<&'static str>,
     /// Wait this long before handling the request (the `delay` rules add up).
     pub delay: Duration,
+    /// Hold the answer this long after handling the request (the `slowAnswer` rules add up).
+    pub answer_delay: Duration,
     /// Expire the STS credentials the request is signed with, for it and every later request.
     pub expire_token: bool,
     /// Judge the request's time against the server clock plus this (the `skew` rules add up).
@@ -158,6 +166,9 @@ impl Effects {
             effects.fired.push(kind.name());
             match kind {
                 FaultKind::Delay { delay_ms } => effects.delay += Duration::from_millis(delay_ms),
+                FaultKind::SlowAnswer { delay_ms } => {
+                    effects.answer_delay += Duration::from_millis(delay_ms)
+                }
                 FaultKind::ExpireToken => effects.expire_token = true,
                 FaultKind::Skew { skew_ms } => effects.skew_ms += skew_ms,
                 FaultKind::ForgetUpload => effects.forget_upload = true,

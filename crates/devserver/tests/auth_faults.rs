@@ -254,6 +254,37 @@ async fn fault_drop_closes_the_connection_mid_body() {
     assert_eq!(c.upload_part("d", &id, 1, "again").await.status, 200);
 }
 
+/// `slowAnswer` holds the answer, not the body: the part is stored while its answer still waits
+/// (a `delay` would not have read it yet), and the answer comes after the hold.
+#[tokio::test]
+async fn fault_slow_answer_stores_first_and_answers_late() {
+    let h = start().await;
+    let c = Client::new(&h, Creds::sts(&h, 900).await, Sig::V4);
+    let id = c.initiate("slow").await;
+    faults(
+        &h,
+        json!({"operation":"UploadPart","kind":"slowAnswer","delayMs":600}),
+    )
+    .await;
+    let t = Instant::now();
+    let (put, listed) = tokio::join!(c.upload_part("slow", &id, 1, "held"), async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        c.list_parts("slow", &id).await.text()
+    });
+    assert_eq!(put.status, 200);
+    assert!(t.elapsed() >= Duration::from_millis(600));
+    assert!(listed.contains("<PartNumber>1</PartNumber>"), "{listed}");
+    let log = dev_get(&h, "/__dev/requests").await.json();
+    let fired: Vec<_> = log["requests"]
+        .as_array()
+        .expect("request log")
+        .iter()
+        .filter(|e| e["operation"] == "UploadPart")
+        .map(|e| e["faults"].clone())
+        .collect();
+    assert_eq!(fired, vec![json!(["slowAnswer"])]);
+}
+
 #[tokio::test]
 async fn fault_delay_expire_skew_forget_and_hide() {
     let h = start().await;

@@ -89,6 +89,9 @@ pub async fn handle(State(server): State<Arc<Server>>, req: Request) -> Response
     if let Some(rest) = body {
         ingest::drain(rest, &exchange.received).await;
     }
+    if !effects.answer_delay.is_zero() {
+        tokio::time::sleep(effects.answer_delay).await;
+    }
     exchange.finish(result)
 }
 
