@@ -158,15 +158,7 @@ fn a_pause_while_an_early_part_awaits_its_hash_sends_it_again_after_hashing() {
     ));
     // The early hash was withdrawn with the send; nothing half-known was saved.
     let cp = h.store.clone().expect("checkpoint kept");
-    let answered: Vec<u32> = h
-        .oss
-        .ops()
-        .iter()
-        .filter_map(|o| match o {
-            Op::UploadPart(n) => Some(*n),
-            _ => None,
-        })
-        .collect();
+    let answered = h.oss.uploaded_parts();
     for n in &answered {
         assert!(
             !cp.parts.iter().any(|p| p.part_number == *n),

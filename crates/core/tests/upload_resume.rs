@@ -14,16 +14,9 @@ fn resume(oss: FakeOss, cp: Option<Checkpoint>, file: Vec<u8>) -> Harness {
     Harness::new(file, config(Some(PART), 3), cp, oss)
 }
 
+/// The distinct part numbers sent, ascending.
 fn sent_parts(h: &Harness) -> Vec<u32> {
-    let mut v: Vec<u32> = h
-        .oss
-        .ops()
-        .iter()
-        .filter_map(|o| match o {
-            Op::UploadPart(n) => Some(*n),
-            _ => None,
-        })
-        .collect();
+    let mut v = h.oss.uploaded_parts();
     v.sort();
     v.dedup();
     v

@@ -668,6 +668,17 @@ impl FakeOss {
         self.log.iter().filter(|(o, _)| pred(o)).count()
     }
 
+    /// The part numbers of the UploadParts the server answered, in order, repeats kept.
+    pub fn uploaded_parts(&self) -> Vec<u32> {
+        self.log
+            .iter()
+            .filter_map(|(o, _)| match o {
+                Op::UploadPart(n) => Some(*n),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn fault(&mut self, when: impl Fn(&Op) -> bool + 'static, times: u32, kind: FaultKind) {
         self.faults.push(Fault {
             when: Box::new(when),
