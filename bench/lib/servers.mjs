@@ -29,6 +29,8 @@ export function startStatic() {
     ["/pkg/", pkg],
     ["/vendor/aliyun-oss-sdk.min.js", path.join(root, "node_modules", "ali-oss", "dist", "aliyun-oss-sdk.min.js")],
     ["/crc64.wasm", path.join(tmp, "crc64.wasm")],
+    // The package's read routine, for variant AV's worker (bench/page/av_worker.js).
+    ["/src/hash_worker.js", path.join(root, "src", "hash_worker.js")],
     ["/", path.join(root, "bench", "page")],
   ];
   const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };

@@ -220,7 +220,7 @@ async function runAliOss({ key, partSize, parallel }) {
 async function runAV({ key, partSize, parallel }) {
   const file = theFile();
   const parts = Math.ceil(file.size / partSize);
-  const worker = new Worker("./av_worker.js");
+  const worker = new Worker("./av_worker.js", { type: "module" });
   const waiting = new Map();
   worker.onmessage = ({ data }) => {
     waiting.get(data.id)(data);
