@@ -5,6 +5,8 @@
 //   node bench/profile.mjs [--variant O] [--mib 256] [--out bench/tmp/O.cpuprofile]
 //
 // The .cpuprofile it writes opens in Chromium DevTools (Performance panel → Load profile).
+// After the self-time table it prints the longest stretches of consecutive busy samples, with the
+// call paths they were in: where a long task of `make bench`'s report probably came from.
 
 import { createServer } from "node:http";
 import fs from "node:fs";
@@ -75,8 +77,52 @@ try {
   for (const [name, ms] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
     console.log(`${ms.toFixed(1).padStart(9)} ms ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${name}`);
   }
+  printBusyStretches(profile, byId);
 } finally {
   await browser.close();
   await server.stop();
   web.close();
+}
+
+/// The 3 longest runs of samples that are neither idle nor "(program)" (the renderer's own work
+/// between tasks) nor the collector, with the 5 call paths most often in them: the task's entry
+/// (2nd frame) and the 4 innermost frames.
+/// Sampled under the profiler, whose own cost lengthens them.
+function printBusyStretches(profile, byId) {
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
+  const frame = (id) => {
+    const f = byId.get(id).callFrame;
+    return `${f.functionName || "(anonymous)"} ${path.basename(f.url || "")}:${f.lineNumber}`;
+  };
+  const idle = new Set(["(idle)", "(program)", "(garbage collector)"]);
+  let at = profile.startTime;
+  const times = profile.timeDeltas.map((d) => (at += d));
+  const runs = [];
+  let run = null;
+  profile.samples.forEach((id, i) => {
+    if (idle.has(byId.get(id).callFrame.functionName)) {
+      run = null;
+      return;
+    }
+    if (!run) runs.push((run = { from: i, to: i }));
+    run.to = i;
+  });
+  const ms = (r) => (times[r.to] - times[r.from]) / 1000;
+  console.log("longest busy stretches (ms from the profile's start; their most frequent call paths):");
+  for (const r of runs.sort((a, b) => ms(b) - ms(a)).slice(0, 3)) {
+    console.log(`  ${ms(r).toFixed(1)} ms at ${((times[r.from] - profile.startTime) / 1000).toFixed(0)} ms`);
+    const paths = new Map();
+    for (let i = r.from; i <= r.to; i++) {
+      const chain = [];
+      for (let id = profile.samples[i]; id; id = parent.get(id)) chain.push(frame(id));
+      chain.reverse();
+      const inner = chain.slice(Math.max(2, chain.length - 4));
+      const key = [chain[1], ...(chain.length > 6 ? ["…"] : []), ...inner].filter(Boolean).join(" > ");
+      paths.set(key, (paths.get(key) || 0) + 1);
+    }
+    for (const [key, n] of [...paths].sort((a, b) => b[1] - a[1]).slice(0, 5)) {
+      console.log(`    ${String(n).padStart(4)} samples  ${key}`);
+    }
+  }
 }
