@@ -2,7 +2,12 @@
 // prints the functions with the most self time. Not part of `make bench`: a tool for finding
 // where main-thread time goes.
 //
-//   node bench/profile.mjs [--variant O] [--mib 256] [--out bench/tmp/O.cpuprofile]
+//   node bench/profile.mjs [--variant O] [--mib 256] [--out bench/tmp/O.cpuprofile] [--named]
+//
+// --named profiles a package built the same way but with the wasm's function names kept
+// (bench/tmp/pkg-named: release build with CARGO_PROFILE_RELEASE_STRIP=false, `wasm-opt -g -Os`),
+// so the profile says `oss_resumable::api::Inner::upload::{{closure}}` instead of
+// `wasm-function[181]`. It is larger than the shipped package; time its work, not its load.
 //
 // The .cpuprofile it writes opens in Chromium DevTools (Performance panel → Load profile).
 // After the self-time table it prints the longest stretches of consecutive busy samples, with the
@@ -12,6 +17,7 @@ import { createServer } from "node:http";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
 import { Browser } from "./lib/cdp.mjs";
 import { startDevserver } from "../scripts/servers.mjs";
 
@@ -23,11 +29,12 @@ const variant = opt("variant", "O");
 const mib = Number(opt("mib", 256));
 const out = opt("out", path.join(tmp, `${variant}.cpuprofile`));
 const file = path.join(tmp, `data-${mib}m.bin`);
+const pkg = argv.includes("--named") ? buildNamed() : path.join(root, "pkg");
 if (!fs.existsSync(file)) throw new Error(`${file} missing: run bench/run.mjs once (it writes the data files)`);
 
 const server = await startDevserver({ args: ["--sink"] });
 const routes = [
-  ["/pkg/", path.join(root, "pkg")],
+  ["/pkg/", pkg],
   ["/vendor/aliyun-oss-sdk.min.js", path.join(root, "node_modules/ali-oss/dist/aliyun-oss-sdk.min.js")],
   ["/", path.join(root, "bench/page")],
 ];
@@ -125,4 +132,23 @@ function printBusyStretches(profile, byId) {
       console.log(`    ${String(n).padStart(4)} samples  ${key}`);
     }
   }
+}
+
+/// The package with function names, in bench/tmp/pkg-named (see --named above). Its JS is not
+/// minified; the snippets are wasm-pack's own copies.
+function buildNamed() {
+  const dir = path.join(tmp, "pkg-named");
+  const run = (cmd, args, env = {}) =>
+    execFileSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+  fs.rmSync(dir, { recursive: true, force: true });
+  run("wasm-pack", ["--quiet", "build", "--mode", "no-install", "--release", "--target", "web",
+    "--out-dir", dir, "--out-name", "oss_resumable"], {
+    CARGO_TARGET_DIR: path.join(root, "target", "named"),
+    CARGO_PROFILE_RELEASE_STRIP: "false",
+  });
+  const wasm = path.join(dir, "oss_resumable_bg.wasm");
+  run("wasm-opt", ["-g", "-Os", "--enable-bulk-memory", "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types",
+    "--enable-multivalue", wasm, "-o", wasm]);
+  return dir;
 }
