@@ -102,9 +102,27 @@ test("a failure shows its message and code; Retry; pause and resume in the same 
     const b = writeTestFile(env.tmp, "cancel-16MiB.bin", 16 * MIB);
     await page.setInputFiles("#file-input", b.path);
     await waitForPercent(page, b.name, 20, 30000);
+    // Watched, not sampled: the cancelled upload must never be listed as resumable, not even
+    // for the moment between its abort and the list's next refresh.
+    await page.evaluate((name) => {
+      const list = document.querySelector("oss-uploader").shadowRoot.getElementById("pending-list");
+      const seen = () => list.querySelector(`li[data-pending][data-file-name="${CSS.escape(name)}"]`);
+      window.__cancelledListed = Boolean(seen());
+      window.__pendingWatch = new MutationObserver(() => {
+        if (seen()) window.__cancelledListed = true;
+      });
+      window.__pendingWatch.observe(list, { childList: true, subtree: true, attributes: true });
+    }, b.name);
     await row(page, b.name).locator('[data-action="cancel"]').click();
     await row(page, b.name).waitFor({ state: "detached", timeout: 20000 });
     await expectAborted(env, b.name);
+    // Long enough for the list's refresh after the cancel to have drawn.
+    await page.waitForTimeout(300);
+    const listed = await page.evaluate(() => {
+      window.__pendingWatch.disconnect();
+      return window.__cancelledListed;
+    });
+    assert.equal(listed, false, "a cancelled upload was listed as resumable");
     assert.equal(await pendingRow(page, b.name).count(), 0);
 
     // 3. Pause, reload, Discard from the list.

@@ -592,7 +592,10 @@ export class OssUploader extends HTMLElement {
     if (running) await running;
     try {
       const listed = await row.uploader.pending();
-      for (const p of listed.filter((p) => sameUpload(p, row.identity))) await row.uploader.discard(p.id);
+      for (const p of listed.filter((p) => sameUpload(p, row.identity))) {
+        await row.uploader.discard(p.id);
+        this.pendingList.forget(p.id);
+      }
       this.#removeRow(row);
       this.announce(this.text("announceCancelled", { name: row.file.name }));
     } catch (e) {

@@ -27,20 +27,34 @@ export class PendingList {
     this.el = el;
     this.all = [];
     this.entries = [];
+    this.generation = 0;
   }
 
   async refresh() {
     const uploader = this.el.uploader;
     const list = this.el.$("pending-list");
+    const generation = ++this.generation;
+    let all = [];
+    let message = "";
     try {
-      this.all = uploader ? await uploader.pending() : [];
-      this.message("");
+      all = uploader ? await uploader.pending() : [];
     } catch (e) {
-      this.all = [];
-      this.message(this.el.text("cannotList", { message: e.message }));
+      message = this.el.text("cannotList", { message: e.message });
     }
+    // Refreshes overlap (a cancel starts one when its upload stops and another once it has
+    // discarded the checkpoint). An older answer that arrives late would list what was since
+    // discarded, so only the newest refresh draws.
+    if (generation !== this.generation) return;
+    this.all = all;
+    this.message(message);
     this.render();
     list.dataset.loaded = "true";
+  }
+
+  /** Drops an upload just discarded from what the list last read, so that a redraw before the
+   *  next refresh (a row removed) does not bring it back. */
+  forget(id) {
+    this.all = this.all.filter((p) => p.id !== id);
   }
 
   message(text, entryId) {
@@ -54,8 +68,11 @@ export class PendingList {
   render() {
     const { el } = this;
     const bucket = el.config.bucket;
+    // An upload with a row in the queue is not listed, whatever its state: a paused or failed row
+    // resumes it, and a cancelling one is about to discard it (listing it then would show, for
+    // a moment, a "resumable" upload the user has just cancelled).
     this.entries = this.all.filter(
-      (p) => p.bucket === bucket && !el.rows.some((r) => r.uploader && sameUpload(r.identity, p) && r.state !== "cancelling"),
+      (p) => p.bucket === bucket && !el.rows.some((r) => r.uploader && sameUpload(r.identity, p)),
     );
     const list = el.$("pending-list");
     const keep = new Set(this.entries.map((p) => p.id));
