@@ -62,8 +62,9 @@ fn options() -> ObjectOptions {
     }
 }
 
-fn sample() -> Checkpoint {
-    let mut cp = Checkpoint::new(
+/// The record of `file()` uploaded to dir/video.mp4 in 8 MiB parts, before any part is done.
+fn fresh() -> Checkpoint {
+    Checkpoint::new(
         ENDPOINT,
         "examplebucket",
         "dir/video.mp4",
@@ -73,7 +74,11 @@ fn sample() -> Checkpoint {
         options(),
         1_000,
     )
-    .unwrap();
+    .unwrap()
+}
+
+fn sample() -> Checkpoint {
+    let mut cp = fresh();
     cp.record_part(
         PartHint {
             part_number: 2,
@@ -99,17 +104,7 @@ fn sample() -> Checkpoint {
 
 /// A record whose parts from number 2 on were cut at 4 MiB by the adaptive pace.
 fn with_runs() -> Checkpoint {
-    let mut cp = Checkpoint::new(
-        ENDPOINT,
-        "examplebucket",
-        "dir/video.mp4",
-        "0004B9895DBBB6EC98E36FB3A9C8A1B2",
-        8 * MIB,
-        file(),
-        options(),
-        1_000,
-    )
-    .unwrap();
+    let mut cp = fresh();
     cp.part_runs = vec![PartRun {
         first_part: 2,
         part_size: 4 * MIB,

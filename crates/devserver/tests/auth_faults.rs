@@ -238,20 +238,25 @@ async fn fault_drop_closes_the_connection_mid_body() {
         )
         .await;
     assert!(r.is_err(), "expected a transport error, got {r:?}");
-    let log = dev_get(&h, "/__dev/requests").await.json();
-    let e = log["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["operation"] == "UploadPart")
-        .unwrap()
-        .clone();
+    let e = logged(&h, "UploadPart").await.remove(0);
     assert_eq!(e["status"], 0);
     assert_eq!(e["bytesReceived"], 100_000);
     assert_eq!(e["faults"], json!(["drop"]));
     // The part was not stored; a retry succeeds.
     assert!(!c.list_parts("d", &id).await.text().contains("<Part>"));
     assert_eq!(c.upload_part("d", &id, 1, "again").await.status, 200);
+}
+
+/// The request log's entries for `operation`, oldest first.
+async fn logged(h: &oss_devserver::Handle, operation: &str) -> Vec<serde_json::Value> {
+    let log = dev_get(h, "/__dev/requests").await.json();
+    log["requests"]
+        .as_array()
+        .expect("request log")
+        .iter()
+        .filter(|e| e["operation"] == operation)
+        .cloned()
+        .collect()
 }
 
 /// `slowAnswer` holds the answer, not the body: the part is stored while its answer still waits
@@ -274,12 +279,9 @@ async fn fault_slow_answer_stores_first_and_answers_late() {
     assert_eq!(put.status, 200);
     assert!(t.elapsed() >= Duration::from_millis(600));
     assert!(listed.contains("<PartNumber>1</PartNumber>"), "{listed}");
-    let log = dev_get(&h, "/__dev/requests").await.json();
-    let fired: Vec<_> = log["requests"]
-        .as_array()
-        .expect("request log")
-        .iter()
-        .filter(|e| e["operation"] == "UploadPart")
+    let fired: Vec<_> = logged(&h, "UploadPart")
+        .await
+        .into_iter()
         .map(|e| e["faults"].clone())
         .collect();
     assert_eq!(fired, vec![json!(["slowAnswer"])]);
