@@ -26,8 +26,25 @@ export const forgetHandle = (id) => void running.delete(id);
 
 const text = (e) => String(e ?? "IndexedDB transaction aborted");
 
+/** The databases of this page by name, open or opening: every Uploader of the page shares one
+ *  connection, and an Uploader that starts opening its store when it is made (so that a resume
+ *  after a reload does not wait for it) and its first upload asking for it meanwhile get the
+ *  same one. A database that fails to open or closes is forgotten; the next call opens it again. */
+const databases = new Map();
+
 /** Opens (creating when new) the database; resolves to the IDBDatabase. */
 export function openDb(name) {
+  let db = databases.get(name);
+  if (!db) {
+    const forget = () => databases.get(name) === db && databases.delete(name);
+    db = open(name, forget);
+    databases.set(name, db);
+    db.catch(forget);
+  }
+  return db;
+}
+
+function open(name, forget) {
   return new Promise((resolve, reject) => {
     try {
       const req = indexedDB.open(name, 1);
@@ -37,7 +54,12 @@ export function openDb(name) {
       req.onsuccess = () => {
         const db = req.result;
         // Another tab upgrading or deleting the database must not wait for this page to close.
-        db.onversionchange = () => db.close();
+        db.onversionchange = () => {
+          forget();
+          db.close();
+        };
+        // Closed by the browser (storage cleared, disk error).
+        db.onclose = forget;
         resolve(db);
       };
       req.onerror = () => reject(text(req.error));

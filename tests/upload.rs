@@ -757,3 +757,39 @@ async fn futures_join<A: std::future::Future, B: std::future::Future>(
     .await;
     (ra.expect("a"), rb.expect("b"))
 }
+
+/// An `Uploader` opens its checkpoint store when it is made, and the page shares one connection
+/// per database (store.js). A database deleted meanwhile (another tab, the site's data cleared)
+/// must not leave that shared connection closed for the next `Uploader`: it opens the database
+/// again, lists nothing and keeps the checkpoint of its own paused upload.
+#[wasm_bindgen_test]
+async fn a_deleted_checkpoint_database_is_opened_again() {
+    let sts = Sts::default();
+    let db = unique("db");
+    let opts = options(
+        &sts.provider(3600).into(),
+        &db,
+        r#"{"partSize": 102400, "parallel": 1}"#,
+    );
+    let file = make_file(400 * KIB, 141, "reopen.bin");
+    let first = upload_then_pause(&opts, &file, &unique("reopen/a"), 1).await;
+    assert_eq!(
+        pending(&first).await.length(),
+        1,
+        "the paused upload is listed"
+    );
+
+    // Blocked (and failing after 5 s) if the library kept its connection open.
+    delete_database(&db).await;
+
+    let second = uploader(&opts).expect("uploader");
+    assert_eq!(pending(&second).await.length(), 0, "a new, empty database");
+    let key = unique("reopen/b");
+    let up = upload_then_pause(&opts, &file, &key, 2).await;
+    let listed = pending(&up).await;
+    assert_eq!(listed.length(), 1, "its checkpoint is stored");
+    assert_eq!(get_str(&listed.get(0), "key"), key);
+    let dump = dump_store(&db).await;
+    let records: js_sys::Array = js(&dump).unchecked_into();
+    assert_eq!(records.length(), 1, "{dump}");
+}

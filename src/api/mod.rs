@@ -78,18 +78,25 @@ impl Uploader {
             &JsValue::from_str("credentials"),
         )?)
         .map_err(|e| to_js_error(&e))?;
-        Ok(Uploader {
-            inner: Rc::new(Inner {
-                settings,
-                credentials: Rc::new(credentials),
-                store: RefCell::new(None),
-                limit: steering
-                    .max_parts_in_flight
-                    .map(|n| Rc::new(PartLimit::new(n))),
-                should_retry: steering.should_retry,
-                running: RefCell::new(VecMap::new()),
-            }),
-        })
+        let inner = Rc::new(Inner {
+            settings,
+            credentials: Rc::new(credentials),
+            store: RefCell::new(None),
+            limit: steering
+                .max_parts_in_flight
+                .map(|n| Rc::new(PartLimit::new(n))),
+            should_retry: steering.should_retry,
+            running: RefCell::new(VecMap::new()),
+        });
+        // An app makes its Uploader as its page loads, long before its first `upload()`: the
+        // database is opened now (a round trip to the browser's storage), so that a resume after
+        // a reload does not wait for it (issue 16). The connection is shared (store.js), so an
+        // upload that starts meanwhile waits for the same opening.
+        let opening = inner.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            opening.store().await;
+        });
+        Ok(Uploader { inner })
     }
 
     /// Uploads `file` to `key`, resuming from a checkpoint of the same file when there is one.
@@ -166,6 +173,18 @@ impl Drop for ForgetPrefetch<'_> {
     }
 }
 
+/// Runs `f` in a task of its own after the current one (the global `setTimeout(f, 0)`).
+fn in_own_task(f: impl FnOnce() + 'static) {
+    let callback = Closure::once_into_js(f);
+    let global = js_sys::global();
+    if let Some(set_timeout) = Reflect::get(&global, &JsValue::from_str("setTimeout"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    {
+        let _ = set_timeout.call2(&global, &callback, &JsValue::from_f64(0.0));
+    }
+}
+
 /// Runs two futures at once on this thread and waits for both.
 async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
     let (mut a, mut b) = (pin!(a), pin!(b));
@@ -236,7 +255,9 @@ impl Inner {
         let source = Source::new(blob).map_err(|e| to_js_error(&e))?;
         // Started now, so that they overlap the identity read and the checkpoint lookup below
         // instead of delaying the first request (a resume's first part waits on all of them).
-        crate::hash_worker::warm();
+        // The worker's start costs this thread a few ms: in a task of its own, so that the
+        // upload's first task stays short (the longest-task figure of issue 16).
+        in_own_task(crate::hash_worker::warm);
         let prefetched = self.credentials.prefetch();
         let _forget = prefetched.map(|p| ForgetPrefetch(&self.credentials, p));
         let (identity, store) = join(source.identity(), self.store()).await;
@@ -249,7 +270,6 @@ impl Inner {
             return Err(to_js_error(&OssError::client(ClientCode::UploadInProgress, format!("{key:?} is already being uploaded from this file, in this page or another tab; wait for it or pause it first"),
             )));
         };
-
         // A handle is stored beside the checkpoint while this runs (`file_handle`).
         let _kept = handle.map(|h| file_handle::Kept::new(&id, &h));
 
@@ -264,7 +284,6 @@ impl Inner {
                 None
             }
         };
-
         let config = UploadConfig {
             endpoint: s.endpoint.clone(),
             bucket: s.bucket.clone(),

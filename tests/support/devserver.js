@@ -56,6 +56,23 @@ function openDb(name) {
   });
 }
 
+/** Deletes the database `name`; rejects when an open connection blocks it for 5 s (the
+ *  library's connections close themselves on `versionchange`). */
+export function deleteDatabase(name) {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.deleteDatabase(name);
+    const blocked = setTimeout(() => reject(new Error(`deleting ${name} stayed blocked`)), 5000);
+    req.onsuccess = () => {
+      clearTimeout(blocked);
+      resolve();
+    };
+    req.onerror = () => {
+      clearTimeout(blocked);
+      reject(req.error);
+    };
+  });
+}
+
 /** Every record of the checkpoint store as `[key, record]` pairs, serialized to one string. */
 export async function dumpStore(dbName) {
   const db = await openDb(dbName);

@@ -29,6 +29,8 @@ extern "C" {
     fn make_file_js(size: f64, seed: u32, name: &str, last_modified: f64) -> File;
     #[wasm_bindgen(js_name = alterFile, catch)]
     async fn alter_file_js(file: &File, offset: f64, length: f64) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = deleteDatabase, catch)]
+    async fn delete_database_js(db: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = dumpStore, catch)]
     async fn dump_store_js(db: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = editCheckpoint, catch)]
@@ -188,6 +190,11 @@ pub async fn dump_store(db: &str) -> String {
         .expect("dump")
         .as_string()
         .unwrap_or_default()
+}
+
+/// Deletes the IndexedDB database `db` (it fails when a connection to it stays open).
+pub async fn delete_database(db: &str) {
+    delete_database_js(db).await.expect("deleteDatabase");
 }
 
 /// Rewrites the checkpoint stored under `id` through its JSON text.
