@@ -20,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
 import { Browser } from "./lib/cdp.mjs";
 import { startDevserver } from "../scripts/servers.mjs";
+import { writeEntry } from "../scripts/entry.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const tmp = path.join(root, "bench", "tmp");
@@ -150,5 +151,6 @@ function buildNamed() {
   run("wasm-opt", ["-g", "-Os", "--enable-bulk-memory", "--enable-nontrapping-float-to-int",
     "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types",
     "--enable-multivalue", wasm, "-o", wasm]);
+  writeEntry(dir); // the bench page loads the package through its entry, as an app does
   return dir;
 }

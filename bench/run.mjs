@@ -61,7 +61,7 @@ const cfg = {
   engineMib: Number(opt("engine-mib", smoke ? 64 : 256)),
   // `--only resume`: the reload floor and the resume trials alone (printed, no report written).
   only: opt("only", null),
-  resumeTrials: Number(opt("resume-trials", smoke ? 1 : 3)),
+  resumeTrials: Number(opt("resume-trials", smoke ? 1 : 5)),
 };
 
 // ---- CRC-64 in wasm --------------------------------------------------------------------------
@@ -128,12 +128,12 @@ async function resumeOnly(browser, env) {
   const trials = [];
   const mib = cfg.mib || 64;
   for (let i = 1; i <= cfg.resumeTrials; i++) {
-    floors.push(await reloadFloor(browser, env));
+    floors.push(await reloadFloor(browser, env, mib));
     const r = await resumeBench(browser, env, cfg, mib, i, floors.at(-1));
-    log(`resume ${i}: floor ${floors.at(-1)} ms ${JSON.stringify(r)}`);
+    log(`resume ${i}: floor ${JSON.stringify(floors.at(-1))} ${JSON.stringify(r)}`);
     trials.push(r);
   }
-  const medians = { reloadFloorMs: median(floors) };
+  const medians = {};
   for (const k of Object.keys(trials[0])) {
     if (typeof trials[0][k] === "number") medians[k] = median(trials.map((t) => t[k]));
   }
@@ -160,7 +160,7 @@ async function main() {
   const runs = [];
   const loadSamples = [];
   const sampler = setInterval(() => loadSamples.push(os.loadavg()[0]), 5000);
-  let crc, reloadFloorMs;
+  let crc;
   const resume = [];
   const engines = {};
   try {
@@ -185,12 +185,13 @@ async function main() {
     }
     crc = await crcBench(browser, env);
     log(`CRC-64 wasm: ${JSON.stringify(crc.gbps)} GB/s`);
-    reloadFloorMs = await reloadFloor(browser, env);
-    log(`reload of a page without the package: ${reloadFloorMs} ms`);
     const resumeMib = cfg.mib || 64;
+    // Each trial is paired with a floor measured just before it: the machine's state drifts
+    // more between minutes than between a floor and its trial.
     for (let i = 1; i <= cfg.resumeTrials; i++) {
-      const r = await resumeBench(browser, env, cfg, resumeMib, i, reloadFloorMs);
-      log(`resume ${i}: ${JSON.stringify(r)}`);
+      const floor = await reloadFloor(browser, env, resumeMib);
+      const r = await resumeBench(browser, env, cfg, resumeMib, i, floor);
+      log(`resume ${i}: floor ${JSON.stringify(floor)} ${JSON.stringify(r)}`);
       resume.push(r);
     }
   } finally {
@@ -222,7 +223,9 @@ async function main() {
       trials: resume,
       reloadToFirstPartMs: summary(resume.map((r) => r.reloadToFirstPartMs)),
       budgetMs: summary(resume.map((r) => r.budgetMs)),
-      reloadFloorMs,
+      budgetPickedMs: summary(resume.map((r) => r.budgetPickedMs)),
+      reloadFloorMs: summary(resume.map((r) => r.reloadFloorMs)),
+      reloadPickFloorMs: summary(resume.map((r) => r.reloadPickFloorMs)),
     },
     size: sizes(),
     runs,

@@ -7,7 +7,7 @@ import { devFaults, serverLog } from "./servers.mjs";
 /// Uploads until `parts` parts are done, reloads the page under the running upload, picks the
 /// same file again and resumes. From the server's request log: when the first UploadPart after
 /// the reload arrived, and how long ListParts took.
-export async function resumeBench(browser, env, cfg, mib, trial, reloadFloorMs) {
+export async function resumeBench(browser, env, cfg, mib, trial, floor) {
   const file = ensureFile(mib);
   const q = new URLSearchParams({
     v: "resume",
@@ -66,11 +66,17 @@ export async function resumeBench(browser, env, cfg, mib, trial, reloadFloorMs) 
       uploadCallToListPartsMs: round(t(listParts) - r.calledAt, 1),
       listPartsToFirstPartMs: t(firstPart) - t(listParts),
       listPartsDurationMs: listParts.durationMs,
+      libraryLoadMs: round(r.libraryLoadMs, 1),
       // The target (issue 16): reload → first UploadPart ≤ a bare reload of the same page (the
       // floor, measured in the same run) + one ListParts round trip + 50 ms. The round trip is
-      // ListParts' time at the server (loopback adds well under a millisecond).
-      reloadFloorMs,
-      budgetMs: reloadFloorMs + listParts.durationMs + 50,
+      // ListParts' time at the server (loopback adds well under a millisecond). `budgetMs` takes
+      // the bare reload as the floor, as the issue words it; `budgetPickedMs` takes the bare
+      // reload with the same file picked again, because the trial's own figure includes that pick
+      // (DevTools setting the input, 10–15 ms), which is the user's time, not the library's.
+      reloadFloorMs: floor.bareMs,
+      reloadPickFloorMs: floor.pickedMs,
+      budgetMs: floor.bareMs + listParts.durationMs + 50,
+      budgetPickedMs: floor.pickedMs + listParts.durationMs + 50,
     };
   } finally {
     await page.close();
@@ -79,19 +85,28 @@ export async function resumeBench(browser, env, cfg, mib, trial, reloadFloorMs) 
 }
 
 /// The floor under the resume figure: the same reload of a page that loads no package and
-/// uploads nothing (variant A's page), timed the same way, median of 3.
-export async function reloadFloor(browser, env) {
+/// uploads nothing (variant A's page), timed the same way, median of 3: `bareMs` until the page
+/// is ready (the issue's "bare reload"), `pickedMs` until the same file is also set on its input
+/// again, the harness's stand-in for the user's pick that the resume trial includes too.
+export async function reloadFloor(browser, env, mib) {
+  const file = ensureFile(mib);
   const page = await browser.newPage();
   try {
     await page.goto(`${env.origin}/index.html?v=A`);
-    const ms = [];
+    const bare = [];
+    const picked = [];
     for (let i = 0; i < 3; i++) {
       const at = Date.now();
       await page.reload();
       await page.eval("window.benchReady");
-      ms.push(Date.now() - at);
+      bare.push(Date.now() - at);
+      // The same file picked again, as the resume trial's harness does after its reload
+      // (DOM.setFileInputFiles): the user's part of a resume, which no library can shorten.
+      await page.setFile(file);
+      picked.push(Date.now() - at);
     }
-    return ms.sort((a, b) => a - b)[1];
+    const mid = (ms) => ms.sort((a, b) => a - b)[1];
+    return { bareMs: mid(bare), pickedMs: mid(picked) };
   } finally {
     await page.close();
   }
