@@ -583,15 +583,7 @@ fn set_timeout(mailbox: &Mailbox, generation: u64, delay_ms: i64) {
 /// Posts `message` to the mailbox after `delay_ms`, with the global `setTimeout`.
 fn post_later(mailbox: &Mailbox, message: Message, delay_ms: i64) {
     let mailbox = mailbox.clone();
-    let callback = Closure::once_into_js(move || mailbox.push(message));
-    let global = js_sys::global();
-    if let Some(set_timeout) = Reflect::get(&global, &JsValue::from_str("setTimeout"))
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok())
-    {
-        let delay = JsValue::from_f64(delay_ms.min(i32::MAX as i64) as f64);
-        let _ = set_timeout.call2(&global, &callback, &delay);
-    }
+    crate::timer::later(delay_ms, move || mailbox.push(message));
 }
 
 /// `onStart({id, uploadId, key, resumed})`; a throwing callback does not break the upload.

@@ -15,6 +15,7 @@ mod lock;
 mod progress;
 mod steer;
 mod store;
+mod timer;
 
 pub use oss_resumable_core as core;
 

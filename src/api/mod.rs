@@ -173,18 +173,6 @@ impl Drop for ForgetPrefetch<'_> {
     }
 }
 
-/// Runs `f` in a task of its own after the current one (the global `setTimeout(f, 0)`).
-fn in_own_task(f: impl FnOnce() + 'static) {
-    let callback = Closure::once_into_js(f);
-    let global = js_sys::global();
-    if let Some(set_timeout) = Reflect::get(&global, &JsValue::from_str("setTimeout"))
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-    {
-        let _ = set_timeout.call2(&global, &callback, &JsValue::from_f64(0.0));
-    }
-}
-
 /// Runs two futures at once on this thread and waits for both.
 async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
     let (mut a, mut b) = (pin!(a), pin!(b));
@@ -257,7 +245,7 @@ impl Inner {
         // instead of delaying the first request (a resume's first part waits on all of them).
         // The worker's start costs this thread a few ms: in a task of its own, so that the
         // upload's first task stays short (the longest-task figure of issue 16).
-        in_own_task(crate::hash_worker::warm);
+        crate::timer::later(0, crate::hash_worker::warm);
         let prefetched = self.credentials.prefetch();
         let _forget = prefetched.map(|p| ForgetPrefetch(&self.credentials, p));
         let (identity, store) = join(source.identity(), self.store()).await;
