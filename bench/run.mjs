@@ -226,6 +226,8 @@ async function main() {
       budgetPickedMs: summary(resume.map((r) => r.budgetPickedMs)),
       reloadFloorMs: summary(resume.map((r) => r.reloadFloorMs)),
       reloadPickFloorMs: summary(resume.map((r) => r.reloadPickFloorMs)),
+      budgetBusyMs: summary(resume.map((r) => r.budgetBusyMs).filter((ms) => ms !== null)),
+      reloadBusyFloorMs: summary(resume.map((r) => r.reloadBusyFloorMs).filter((ms) => ms !== null)),
     },
     size: sizes(),
     runs,

@@ -163,16 +163,18 @@ function xhrPut(url, body) {
 
 /// A: the ceiling. The same Blob slices, `parallel` in flight, to PUT /__dev/sink/… which hashes
 /// MD5 + CRC-64 like UploadPart and keeps nothing.
-async function runA({ key, partSize, parallel }) {
+async function runA({ key, partSize, parallel }, onPart = () => {}) {
   const file = theFile();
   const parts = Math.ceil(file.size / partSize);
   let next = 0;
+  let done = 0;
   async function worker() {
     while (next < parts) {
       const i = next++;
       const start = i * partSize;
       const slice = file.slice(start, Math.min(start + partSize, file.size));
       await xhrPut(`${server}/__dev/sink/${bucket}/${key}/${i + 1}`, slice);
+      onPart((done += 1));
     }
   }
   await Promise.all(Array.from({ length: parallel }, worker));
@@ -305,6 +307,18 @@ window.bench = {
           if (p.partsDone >= parts) resolve({ partsDone: p.partsDone });
         },
       }).catch(reject);
+    });
+  },
+
+  /// The resume floor's busy reload: a raw upload (A) resolving once `parts` parts are done and
+  /// still running when run.mjs reloads the page under it; a second call says whether it ended.
+  async startRawForReload({ key, partSize, parallel, parts }) {
+    await window.benchReady;
+    return new Promise((resolve, reject) => {
+      window.benchRawEnded = false;
+      runA({ key, partSize, parallel }, (n) => n === parts && resolve({ partsDone: n }))
+        .then(() => (window.benchRawEnded = true))
+        .catch(reject);
     });
   },
 
