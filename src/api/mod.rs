@@ -258,6 +258,7 @@ impl Inner {
             return Err(to_js_error(&OssError::client(ClientCode::UploadInProgress, format!("{key:?} is already being uploaded from this file, in this page or another tab; wait for it or pause it first"),
             )));
         };
+
         // A handle is stored beside the checkpoint while this runs (`file_handle`).
         let _kept = handle.map(|h| file_handle::Kept::new(&id, &h));
 
@@ -272,6 +273,7 @@ impl Inner {
                 None
             }
         };
+
         let config = UploadConfig {
             endpoint: s.endpoint.clone(),
             bucket: s.bucket.clone(),
