@@ -23,11 +23,13 @@ try {
   process.exit(1);
 }
 // The dev server ending by itself ends the demo; once stopping, its exit is expected. (Ctrl-C in
-// a terminal signals the whole process group, so the dev server may get SIGINT first.)
+// a terminal signals the whole process group, so the dev server may get SIGINT first: it then
+// shuts down and exits with status 0 (crates/devserver/src/main.rs waits on ctrl_c), and its exit
+// can reach this listener before the demo's own SIGINT handler has run.)
 let stopping = false;
 devserver.child.on("exit", (code, signal) => {
   if (stopping) return;
-  if (signal === "SIGINT" || signal === "SIGTERM") return void stop();
+  if (code === 0 || signal === "SIGINT" || signal === "SIGTERM") return void stop();
   console.error(`oss-devserver exited (${code ?? signal})`);
   process.exit(1);
 });
