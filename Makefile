@@ -95,7 +95,6 @@ demo: www devserver
 ## chart.svg (see README "Performance"). It measures pkg/ as `make package` built it, and the dev
 ## server `make devserver` built.
 bench-build: package devserver
-	$(ENV) bench/build.sh
 
 bench: bench-build
 	$(ENV) node bench/run.mjs

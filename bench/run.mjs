@@ -10,7 +10,7 @@
 //
 // An empty list disables its part (`--profiles ""`: no network profiles; `--mib 0`: no loopback
 // rounds). Needs (make bench-build makes them): target/server/oss-devserver, pkg/ (the package as
-// it ships, from make package), bench/tmp/crc64.wasm (bench/build.sh), node_modules/ali-oss.
+// it ships, from make package), node_modules/ali-oss.
 
 import fs from "node:fs";
 import os from "node:os";

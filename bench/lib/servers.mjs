@@ -1,11 +1,11 @@
 // The two origins of every measurement: the page's (a static server for bench/page/, pkg/, the
-// ali-oss dist and the CRC-64 bench module) and the dev server's fault rules and request log.
+// ali-oss dist and the package's read routine) and the dev server's fault rules and request log.
 
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import fs from "node:fs";
 import path from "node:path";
-import { pkg, root, tmp } from "./common.mjs";
+import { pkg, root } from "./common.mjs";
 
 /// `POST` (add) or `DELETE` (clear) the dev server's fault rules.
 export async function devFaults(url, method, rules) {
@@ -28,7 +28,6 @@ export function startStatic() {
   const routes = [
     ["/pkg/", pkg],
     ["/vendor/aliyun-oss-sdk.min.js", path.join(root, "node_modules", "ali-oss", "dist", "aliyun-oss-sdk.min.js")],
-    ["/crc64.wasm", path.join(tmp, "crc64.wasm")],
     // The package's read routine, for variant AV's worker (bench/page/av_worker.js).
     ["/src/hash_worker.js", path.join(root, "src", "hash_worker.js")],
     ["/", path.join(root, "bench", "page")],

@@ -9,7 +9,7 @@
 //   O-def  oss-resumable with its defaults
 //   B      ali-oss multipartUpload with explicit part size/parallel, V4, STS
 //   C      ali-oss multipartUpload with its defaults
-//   CRC    the core's CRC-64 compiled to wasm (bench/crc64-wasm), no upload
+//   CRC    the package's CRC-64, its own .wasm as shipped (shipped_crc64.js), no upload
 
 const params = new URLSearchParams(location.search);
 const variant = params.get("v");
@@ -20,7 +20,7 @@ const region = params.get("region") || "cn-hangzhou";
 
 let oss = null; // the oss-resumable module
 let wasmMemory = null; // its linear memory
-let crc = null; // the CRC bench instance exports
+let crc = null; // variant CRC: the package's CRC-64 (shipped_crc64.js)
 let resumeUploader = null; // variant "resume": the page's Uploader, made at load
 
 async function sts() {
@@ -61,8 +61,7 @@ async function load() {
   } else if (variant === "B" || variant === "C") {
     await loadScript("./vendor/aliyun-oss-sdk.min.js");
   } else if (variant === "CRC") {
-    const { instance } = await WebAssembly.instantiateStreaming(fetch("./crc64.wasm"));
-    crc = instance.exports;
+    crc = await (await import("./shipped_crc64.js")).shippedCrc64();
   }
 }
 
@@ -273,23 +272,23 @@ window.bench = {
     return measured(() => runners[variant](opts));
   },
 
-  /// CRC-64 throughput of the wasm build: `mib` MiB of random bytes hashed `reps` times.
+  /// CRC-64 throughput of the package's wasm: `mib` MiB of random bytes hashed `reps` times.
   async crc64({ mib = 64, reps = 9 } = {}) {
     await window.benchReady;
     const len = mib * 1024 * 1024;
-    const ptr = crc.alloc(len);
+    const ptr = crc.buffer(len);
     const view = new Uint8Array(crc.memory.buffer, ptr, len);
     for (let at = 0; at < len; at += 65536) crypto.getRandomValues(view.subarray(at, at + 65536));
     // Known answer first: CRC-64/XZ("123456789") = 0x995dc9bbdf1939fa.
     const saved = view.slice(0, 9);
     view.set(new TextEncoder().encode("123456789"));
-    const check = BigInt.asUintN(64, crc.crc64(ptr, 9)).toString(16);
+    const check = BigInt.asUintN(64, crc.update(0n, ptr, 9)).toString(16);
     view.set(saved);
-    crc.crc64(ptr, len); // warm-up (tier-up to the optimising compiler)
+    crc.update(0n, ptr, len); // warm-up (tier-up to the optimising compiler)
     const gbps = [];
     for (let i = 0; i < reps; i++) {
       const t0 = performance.now();
-      crc.crc64(ptr, len);
+      crc.update(0n, ptr, len);
       gbps.push(len / ((performance.now() - t0) / 1000) / 1e9);
     }
     return { check, gbps };
