@@ -5,7 +5,8 @@
 //   node bench/profile.mjs [--variant O] [--mib 256] [--out bench/tmp/O.cpuprofile] [--named]
 //
 // --named profiles a package built the same way but with the wasm's function names kept
-// (bench/tmp/pkg-named: release build with CARGO_PROFILE_RELEASE_STRIP=false, `wasm-opt -g -Os`),
+// (bench/tmp/pkg-named: release build with CARGO_PROFILE_RELEASE_STRIP=false, wasm-opt as
+// scripts/package.sh runs it, plus -g),
 // so the profile says `oss_resumable::api::Inner::upload::{{closure}}` instead of
 // `wasm-function[181]`. It is larger than the shipped package; time its work, not its load.
 //
@@ -148,7 +149,8 @@ function buildNamed() {
     CARGO_PROFILE_RELEASE_STRIP: "false",
   });
   const wasm = path.join(dir, "oss_resumable_bg.wasm");
-  run("wasm-opt", ["-g", "-Os", "--enable-bulk-memory", "--enable-nontrapping-float-to-int",
+  // The options of scripts/package.sh, plus -g.
+  run("wasm-opt", ["-g", "-Os", "--one-caller-inline-max-function-size", "0", "--enable-bulk-memory", "--enable-nontrapping-float-to-int",
     "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types",
     "--enable-multivalue", wasm, "-o", wasm]);
   writeEntry(dir); // the bench page loads the package through its entry, as an app does
