@@ -38,6 +38,8 @@ const server = await startDevserver({ args: ["--sink"] });
 const routes = [
   ["/pkg/", pkg],
   ["/vendor/aliyun-oss-sdk.min.js", path.join(root, "node_modules/ali-oss/dist/aliyun-oss-sdk.min.js")],
+  // The package's read routine, for variant AV's worker (as bench/lib/servers.mjs serves it).
+  ["/src/hash_worker.js", path.join(root, "src/hash_worker.js")],
   ["/", path.join(root, "bench/page")],
 ];
 const web = createServer((req, res) => {
