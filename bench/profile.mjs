@@ -14,12 +14,12 @@
 // After the self-time table it prints the longest stretches of consecutive busy samples, with the
 // call paths they were in: where a long task of `make bench`'s report probably came from.
 
-import { createServer } from "node:http";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
 import { Browser } from "./lib/cdp.mjs";
+import { startStatic } from "./lib/servers.mjs";
 import { startDevserver } from "../scripts/servers.mjs";
 import { writeEntry } from "../scripts/entry.mjs";
 
@@ -35,26 +35,7 @@ const pkg = argv.includes("--named") ? buildNamed() : path.join(root, "pkg");
 if (!fs.existsSync(file)) throw new Error(`${file} missing: run bench/run.mjs once (it writes the data files)`);
 
 const server = await startDevserver({ args: ["--sink"] });
-const routes = [
-  ["/pkg/", pkg],
-  ["/vendor/aliyun-oss-sdk.min.js", path.join(root, "node_modules/ali-oss/dist/aliyun-oss-sdk.min.js")],
-  // The package's read routine, for variant AV's worker (as bench/lib/servers.mjs serves it).
-  ["/src/hash_worker.js", path.join(root, "src/hash_worker.js")],
-  ["/", path.join(root, "bench/page")],
-];
-const web = createServer((req, res) => {
-  const p = new URL(req.url, "http://x").pathname;
-  for (const [prefix, target] of routes) {
-    if (!p.startsWith(prefix)) continue;
-    const f = prefix.endsWith("/") ? path.join(target, p.slice(prefix.length)) : target;
-    const type = f.endsWith(".wasm") ? "application/wasm" : f.endsWith(".js") ? "text/javascript" : "text/html";
-    fs.readFile(f, (e, d) => (e ? res.writeHead(404).end() : res.writeHead(200, { "content-type": type }).end(d)));
-    return;
-  }
-  res.writeHead(404).end();
-});
-await new Promise((r) => web.listen(0, "127.0.0.1", r));
-const origin = `http://127.0.0.1:${web.address().port}`;
+const { srv: web, origin } = await startStatic({ pkgDir: pkg });
 
 const browser = await Browser.launch();
 try {
@@ -151,10 +132,9 @@ function buildNamed() {
     CARGO_PROFILE_RELEASE_STRIP: "false",
   });
   const wasm = path.join(dir, "oss_resumable_bg.wasm");
-  // The options of scripts/package.sh, plus -g.
-  run("wasm-opt", ["-g", "-Os", "--one-caller-inline-max-function-size", "0", "--enable-bulk-memory", "--enable-nontrapping-float-to-int",
-    "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types",
-    "--enable-multivalue", wasm, "-o", wasm]);
+  // The options scripts/package.sh uses, plus -g.
+  const options = fs.readFileSync(path.join(root, "scripts", "wasm-opt.options"), "utf8").trim().split(/\s+/);
+  run("wasm-opt", ["-g", ...options, wasm, "-o", wasm]);
   writeEntry(dir); // the bench page loads the package through its entry, as an app does
   return dir;
 }

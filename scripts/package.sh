@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make package`: the npm package `oss-resumable` in pkg/.
 #   1. wasm-pack release build, `--target web` (one ES module + one .wasm; see docs/packaging.md);
-#   2. wasm-opt -Os, without inlining functions into their only caller (docs/packaging.md says
-#      why), from npm's binaryen 132 (Debian's binaryen 108 breaks wasm-bindgen's output), skipped when the unoptimised .wasm is byte-identical to the last one optimised;
+#   2. wasm-opt with scripts/wasm-opt.options (-Os without inlining a function into its only
+#      caller: docs/packaging.md says why) from npm's binaryen 132 (Debian's binaryen 108 breaks
+#      wasm-bindgen's output), skipped when the unoptimised .wasm and the options are those of its
+#      last run;
 #   3. the JS glue and its snippets (pkg/snippets/) minified by terser (scripts/minify-js.sh),
 #      then the hashing worker's script, as minified, run on the .wasm (scripts/check-hash-worker.mjs);
 #   4. scripts/package.mjs adds the entry point, package.json, README, licenses and the widget
@@ -22,18 +24,18 @@ wasm-pack --quiet build --mode no-install --release --target web \
 
 wasm=pkg/oss_resumable_bg.wasm
 cache=target/wasm-opt-cache
-# --one-caller-inline-max-function-size 0: -Os would otherwise inline any function called from
-# one place, whatever its size, which made the gzipped module 6.7 KB (4.7 %) larger.
-opt=(-Os --one-caller-inline-max-function-size 0 --strip-debug --strip-producers
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
-  --enable-mutable-globals --enable-reference-types --enable-multivalue)
+# The optimisation options, shared with bench/profile.mjs --named (which keeps the names): in
+# them, --one-caller-inline-max-function-size 0, because -Os would otherwise inline any function
+# called from one place, whatever its size, which made the gzipped module 6.7 KB (4.7 %) larger.
+read -ra opt < scripts/wasm-opt.options
+opt+=(--strip-debug --strip-producers)
 mkdir -p "$cache"
 # Keyed by the unoptimised module and the options, so changing either runs wasm-opt again.
 sum=$( (cat "$wasm"; echo "${opt[*]}") | sha256sum | cut -d' ' -f1)
 if [ -f "$cache/$sum.wasm" ]; then
   echo "package: $wasm and wasm-opt's options unchanged since its last run; reusing its output" >&2
 else
-  echo "package: wasm-opt -Os (binaryen $(wasm-opt --version | sed 's/.*version \([0-9]*\).*/\1/'), about a minute)" >&2
+  echo "package: wasm-opt ${opt[*]} (binaryen $(wasm-opt --version | sed 's/.*version \([0-9]*\).*/\1/'))" >&2
   rm -f "$cache"/*.wasm
   wasm-opt "${opt[@]}" "$wasm" -o "$cache/opt.tmp"
   mv "$cache/opt.tmp" "$cache/$sum.wasm"

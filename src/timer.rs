@@ -33,9 +33,13 @@ pub async fn next_task() {
     let state: Rc<RefCell<(bool, Option<Waker>)>> = Rc::default();
     let timer_state = state.clone();
     let scheduled = later(0, move || {
-        let mut s = timer_state.borrow_mut();
-        s.0 = true;
-        if let Some(waker) = s.1.take() {
+        // Woken after the borrow ends, as `Mailbox::push` does.
+        let waker = {
+            let mut s = timer_state.borrow_mut();
+            s.0 = true;
+            s.1.take()
+        };
+        if let Some(waker) = waker {
             waker.wake();
         }
     });

@@ -24,9 +24,10 @@ export async function serverLog(url) {
 }
 
 /// The page's origin, on another loopback port than the dev server's (CORS preflights are real).
-export function startStatic() {
+/// `pkgDir`: the package served as /pkg/ (bench/profile.mjs --named serves a build with names).
+export function startStatic({ pkgDir = pkg } = {}) {
   const routes = [
-    ["/pkg/", pkg],
+    ["/pkg/", pkgDir],
     ["/vendor/aliyun-oss-sdk.min.js", path.join(root, "node_modules", "ali-oss", "dist", "aliyun-oss-sdk.min.js")],
     // The package's read routine, for variant AV's worker (bench/page/av_worker.js).
     ["/src/hash_worker.js", path.join(root, "src", "hash_worker.js")],
