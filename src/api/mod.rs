@@ -244,7 +244,7 @@ impl Inner {
         // rest of the start (credentials, the file's identity, the store) runs in a task of its
         // own. A page's first upload runs this code for the first time, which costs far more
         // than later runs (the engine compiles functions on first call): in one task, with the
-        // `Uploader` made just before, it took 10–22 ms in Chromium on a quiet machine (3–9 ms
+        // `Uploader` made just before, it took 10–39 ms in Chromium on a quiet machine (3–9 ms
         // for a second upload on the same page), and once 50 ms under load (the longest-task
         // figure of issue 16); split here, the first task takes 8–15 ms.
         crate::timer::next_task().await;
