@@ -6,7 +6,7 @@
 // Layout (unchanged since the earlier rexie-based store, so existing checkpoints still load):
 // database `name`, version 1, object store "checkpoints" with out-of-line string keys (the
 // checkpoint id); each record is a plain object whose "checkpoint" field holds the checkpoint: an
-// object (written by src/store/write.rs), or the JSON text of one in records v0.1 wrote.
+// object (parsed from the JSON text src/store/mod.rs writes), or the JSON text of one in records v0.1 wrote.
 // Other fields of a record are kept on writes; one is ours: "fileHandle", the
 // FileSystemFileHandle an upload was started from (a structured clone, not a secret, and not part
 // of the checkpoint or its integrity record; src/file_handle.rs).
@@ -107,8 +107,15 @@ export function getCheckpoint(db, id) {
   });
 }
 
-/** Stores `checkpoint` under `id`, keeping the other fields of an existing record. */
-export function putCheckpoint(db, id, checkpoint) {
+/** Stores the checkpoint whose JSON text is `json` under `id`, as an object, keeping the other
+ *  fields of an existing record. */
+export function putCheckpoint(db, id, json) {
+  let checkpoint;
+  try {
+    checkpoint = JSON.parse(json);
+  } catch (e) {
+    return Promise.reject(text(e));
+  }
   return run(db, "readwrite", (store) => {
     const req = store.get(id);
     req.onsuccess = () => {

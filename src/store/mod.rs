@@ -1,9 +1,9 @@
 //! The checkpoint store: IndexedDB (through store.js) in the database the `checkpointStore` option
 //! names, or memory when it is `null` or IndexedDB cannot be opened (private modes, blocked
 //! storage). A record holds the checkpoint (never a secret) under its id as a structured-clone
-//! object, written and read from the core's serde model by `write.rs` and `read.rs` (no JSON in
-//! between); other fields of a record (such as a `FileSystemFileHandle` the widget keeps with it)
-//! are preserved on writes.
+//! object: written from the core's serde model as JSON text (`Checkpoint::to_json`), which
+//! store.js parses, and read back by `read.rs` straight from the object; other fields of a record
+//! (such as a `FileSystemFileHandle` the widget keeps with it) are preserved on writes.
 //!
 //! The store hands out only checkpoints that decode: a stored value that does not (bytes, a
 //! truncated record, a record of another version) can never be resumed, so it is deleted and
@@ -15,12 +15,10 @@ use std::rc::Rc;
 use js_sys::Array;
 use oss_resumable_core::checkpoint::{Checkpoint, CheckpointError};
 use oss_resumable_core::vecmap::VecMap;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 mod read;
-mod write;
 
 // The IndexedDB work itself is in store.js: it is far smaller there than any wrapper compiled
 // into the .wasm, and each read-write transaction runs without coming back to Rust. Every
@@ -32,11 +30,7 @@ extern "C" {
     #[wasm_bindgen(js_name = getCheckpoint, catch)]
     async fn get_checkpoint(db: &JsValue, id: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = putCheckpoint, catch)]
-    async fn put_checkpoint(
-        db: &JsValue,
-        id: &str,
-        checkpoint: JsValue,
-    ) -> Result<JsValue, JsValue>;
+    async fn put_checkpoint(db: &JsValue, id: &str, checkpoint: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = deleteCheckpoint, catch)]
     async fn delete_checkpoint(db: &JsValue, id: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = allCheckpoints, catch)]
@@ -112,7 +106,7 @@ impl Store {
                 map.borrow_mut().insert(checkpoint.id(), checkpoint.clone());
                 Ok(())
             }
-            Store::IndexedDb(db) => put_checkpoint(db, &checkpoint.id(), encode(checkpoint)?)
+            Store::IndexedDb(db) => put_checkpoint(db, &checkpoint.id(), &encode(checkpoint)?)
                 .await
                 .map(drop)
                 .map_err(reason),
@@ -177,11 +171,13 @@ impl Store {
     }
 }
 
-/// The object stored for `checkpoint`. JSON-compatible (maps as plain objects, `None` as
-/// `null`), so it has exactly the shape of the JSON text v0.1 stored.
-fn encode(checkpoint: &Checkpoint) -> Result<JsValue, String> {
+/// The JSON text of `checkpoint`, which store.js parses into the object it stores (JSON-compatible:
+/// maps as plain objects, `None` as `null`, so it has exactly the shape of the text v0.1 stored).
+/// One string crossing to JS per write: the record is written after every part, and building
+/// the object property by property from the .wasm cost a few hundred calls across per write.
+fn encode(checkpoint: &Checkpoint) -> Result<String, String> {
     checkpoint
-        .serialize(write::Writer)
+        .to_json()
         .map_err(|e| format!("the checkpoint cannot be stored: {e}"))
 }
 

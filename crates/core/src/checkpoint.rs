@@ -203,6 +203,13 @@ impl Checkpoint {
         self.integrity = self.compute_integrity();
     }
 
+    /// The record as JSON text, the form the browser stores it from (`src/store/`): the
+    /// serde model's fields in declaration order, CRC-64 values as decimal strings, byte for
+    /// byte what `serde_json::to_string` writes (and v0.1 stored).
+    pub fn to_json(&self) -> Result<String, CheckpointError> {
+        crate::prim::json::to_string(self).map_err(|e| CheckpointError::Inconsistent(e.to_string()))
+    }
+
     /// Records a finished part (replacing an earlier one with the same number, as OSS does),
     /// updates `updated_at_ms` and reseals. The part must fit the plan.
     pub fn record_part(&mut self, part: PartHint, now_ms: u64) -> Result<(), CheckpointError> {

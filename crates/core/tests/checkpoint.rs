@@ -197,6 +197,74 @@ fn v0_1_json_text_still_loads() {
     assert_eq!(serde_json::to_string(&sample()).unwrap(), V0_1_SAMPLE);
 }
 
+/// The text the browser stores a record from (`Checkpoint::to_json`, the core's own JSON writer)
+/// is byte for byte what serde_json writes, for every shape of record: fresh, with parts, with
+/// the pace's part runs, with a callback (every optional field set), a negative mtime, control
+/// characters and non-ASCII text.
+#[test]
+fn to_json_writes_what_serde_json_writes() {
+    let mut with_callback = sample();
+    with_callback.object.callback = Some(oss_resumable_core::callback::Callback {
+        url: "https://app.example/cb;https://backup.example/cb".into(),
+        body: "bucket=${bucket}&size=${size}&x=${x:tag}".into(),
+        content_type: Some("application/json".into()),
+        host: Some("app.example".into()),
+        sni: Some(false),
+        custom_values: [("tag".to_string(), "\u{8}\u{c}\u{1f}\u{7f}é😀".to_string())]
+            .into_iter()
+            .collect(),
+    });
+    with_callback.file.last_modified_ms = -1_234;
+    with_callback.file.mime_type = String::new();
+    with_callback.object.content_type = None;
+    with_callback.seal();
+    for cp in [fresh(), sample(), with_runs(), with_callback] {
+        assert_eq!(cp.to_json().unwrap(), serde_json::to_string(&cp).unwrap());
+        assert_eq!(decode_text(&cp.to_json().unwrap()).unwrap(), cp);
+    }
+    assert_eq!(sample().to_json().unwrap(), V0_1_SAMPLE);
+}
+
+/// An integer a JS number would round (past 2^53) is refused, not stored changed.
+#[test]
+fn to_json_refuses_what_a_js_number_would_round() {
+    let mut cp = sample();
+    cp.updated_at_ms = (1 << 53) - 1;
+    assert!(cp.to_json().is_ok());
+    cp.updated_at_ms = 1 << 53;
+    assert!(matches!(
+        cp.to_json(),
+        Err(CheckpointError::Inconsistent(_))
+    ));
+    let mut cp = sample();
+    cp.file.last_modified_ms = -(1 << 53);
+    assert!(matches!(
+        cp.to_json(),
+        Err(CheckpointError::Inconsistent(_))
+    ));
+}
+
+proptest! {
+    /// Any text in the record's string fields, any integers a JS number holds.
+    #[test]
+    fn to_json_matches_serde_json_for_any_text(
+        name in any::<String>(),
+        etag in any::<String>(),
+        meta_key in any::<String>(),
+        meta_value in any::<String>(),
+        mtime in -(1i64 << 53) + 1..(1i64 << 53),
+        created in 0u64..(1 << 53),
+    ) {
+        let mut cp = sample();
+        cp.file.name = name;
+        cp.file.last_modified_ms = mtime;
+        cp.parts[0].etag = etag;
+        cp.object.meta.insert(meta_key, meta_value);
+        cp.created_at_ms = created;
+        prop_assert_eq!(cp.to_json().unwrap(), serde_json::to_string(&cp).unwrap());
+    }
+}
+
 /// Every field the serde model has, at any depth, is covered by the integrity: changing any one
 /// of them (a string, a number, a decimal-string CRC, a boolean, an absent option, a map key) is
 /// refused, so a field added to the record but not to the canonical encoding cannot go unnoticed.
