@@ -327,7 +327,17 @@ window.bench = {
     const file = theFile();
     const calledAt = performance.timeOrigin + performance.now();
     const r = await resumeUploader.upload(file, key);
+    // The round trip of its ListParts as this page saw it (Resource Timing: from the request's
+    // start to its response's end, with the CORS preflight its URL needs): the first request of
+    // the upload to the object's `?uploadId=` URL without a part number (Complete, the other
+    // one, comes last).
+    const since = calledAt - performance.timeOrigin;
+    const listParts = performance
+      .getEntriesByType("resource")
+      .filter((e) => e.startTime >= since && /[?&]uploadId=/.test(e.name) && !/[?&]partNumber=/.test(e.name))
+      .sort((a, b) => a.startTime - b.startTime)[0];
     return {
+      listPartsPageMs: listParts ? listParts.duration : null,
       calledAt,
       navigationStart: performance.timeOrigin,
       readyAtMs,
