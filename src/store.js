@@ -6,7 +6,8 @@
 // Layout (unchanged since the earlier rexie-based store, so existing checkpoints still load):
 // database `name`, version 1, object store "checkpoints" with out-of-line string keys (the
 // checkpoint id); each record is a plain object whose "checkpoint" field holds the checkpoint: an
-// object (parsed from the JSON text src/store/mod.rs writes), or the JSON text of one in records v0.1 wrote.
+// object (parsed from the JSON text src/store/mod.rs writes), or the JSON text of one in records
+// v0.1 wrote.
 // Other fields of a record are kept on writes; one is ours: "fileHandle", the
 // FileSystemFileHandle an upload was started from (a structured clone, not a secret, and not part
 // of the checkpoint or its integrity record; src/file_handle.rs).
@@ -113,8 +114,10 @@ export function putCheckpoint(db, id, json) {
   let checkpoint;
   try {
     checkpoint = JSON.parse(json);
-  } catch (e) {
-    return Promise.reject(text(e));
+  } catch {
+    // Not the parser's message: it may quote the text. (The core writes the text, so this
+    // would be a bug of ours.)
+    return Promise.reject("SyntaxError: the checkpoint's JSON text does not parse");
   }
   return run(db, "readwrite", (store) => {
     const req = store.get(id);
