@@ -71,7 +71,7 @@ export async function resumeBench(browser, env, cfg, mib, trial, floor) {
       // floor, measured in the same run) + one ListParts round trip + 50 ms. In `budgetMs` and
       // `budgetPickedMs` the round trip is ListParts' time at the server, as before 2026-12-04,
       // when a trace of the page showed that loopback adds not "well under a millisecond" but
-      // 5–10 ms on this machine under load (`budgetRoundTrip*` below). `budgetMs` takes
+      // 3–10 ms on this machine under load (`budgetRoundTrip*` below). `budgetMs` takes
       // the bare reload as the floor, as the issue words it; `budgetPickedMs` takes the bare
       // reload with the same file picked again, because the trial's own figure includes that pick
       // (DevTools setting the input, 10–15 ms), which is the user's time, not the library's.
