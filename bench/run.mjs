@@ -6,7 +6,8 @@
 //                      [--profiles home,lfn] [--net-mib 48,256] [--net-rounds 3]
 //                      [--net-variants A,AV,O,O-def,B,C] [--devtools-check home]
 //                      [--engines firefox,webkit] [--engine-mib 256] [--smoke] [--out bench/results]
-//   node bench/run.mjs --only resume [--resume-trials 5] [--mib 64]   (the resume figure alone)
+//   node bench/run.mjs --only resume [--resume-trials 5] [--mib 64] [--resume-link lfn]
+//                      (the resume figure alone; over loopback, or over a profile's emulated link)
 //
 // An empty list disables its part (`--profiles ""`: no network profiles; `--mib 0`: no loopback
 // rounds). Needs (make bench-build makes them): target/server/oss-devserver, pkg/ (the package as
@@ -24,6 +25,7 @@ import { loadavg, log, median, need, pkg, root, round, summary, tmp, ensureFile 
 import { startStatic } from "./lib/servers.mjs";
 import { aggregate, describe, runOne } from "./lib/variants.mjs";
 import { PROFILES, profileBench } from "./lib/profiles.mjs";
+import { startLink } from "./lib/link.mjs";
 import { engineBench } from "./lib/engines.mjs";
 import { reloadFloor, resumeBench } from "./lib/resume.mjs";
 
@@ -62,6 +64,9 @@ const cfg = {
   // `--only resume`: the reload floor and the resume trials alone (printed, no report written).
   only: opt("only", null),
   resumeTrials: Number(opt("resume-trials", smoke ? 1 : 5)),
+  // `--only resume --resume-link lfn`: the trials' page talks to the dev server over that
+  // profile's emulated link (its faults and request log are still read straight).
+  resumeLink: opt("resume-link", null),
 };
 
 // ---- CRC-64 in wasm --------------------------------------------------------------------------
@@ -123,7 +128,23 @@ function machine() {
 // ---- main ------------------------------------------------------------------------------------
 /// `--only resume`: the reload floor and `resumeTrials` resume trials, alternated, each printed,
 /// then the medians of every field.
-async function resumeOnly(browser, env) {
+async function resumeOnly(browser, direct) {
+  let env = direct;
+  let link = null;
+  if (cfg.resumeLink) {
+    const p = PROFILES[cfg.resumeLink];
+    if (!p) throw new Error(`unknown network profile "${cfg.resumeLink}" (${Object.keys(PROFILES).join(", ")})`);
+    link = await startLink({ target: direct.server.url, upMbit: p.upMbit, downMbit: p.downMbit, rttMs: p.rttMs });
+    env = { ...direct, server: { ...direct.server, url: link.url, devUrl: direct.server.url } };
+  }
+  try {
+    await resumeTrials(browser, env);
+  } finally {
+    await link?.stop();
+  }
+}
+
+async function resumeTrials(browser, env) {
   const floors = [];
   const trials = [];
   const mib = cfg.mib || 64;
@@ -137,7 +158,8 @@ async function resumeOnly(browser, env) {
   for (const k of Object.keys(trials[0])) {
     if (typeof trials[0][k] === "number") medians[k] = median(trials.map((t) => t[k]));
   }
-  process.stdout.write(JSON.stringify({ trials: cfg.resumeTrials, load: loadavg(), medians }, null, 2) + "\n");
+  const link = cfg.resumeLink;
+  process.stdout.write(JSON.stringify({ trials: cfg.resumeTrials, link, load: loadavg(), medians }, null, 2) + "\n");
 }
 
 async function main() {

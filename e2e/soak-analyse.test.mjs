@@ -57,6 +57,31 @@ test("a part stored while the page was interrupted, re-sent before any ListParts
   assert.deepEqual(judge({ uploads: [{ index: 0, failure: null, log: analyse(log, [T0 + 150]) }], checkpointsLeft: 0 }), []);
 });
 
+test("a part sent ahead of ListParts' answer is a regression only if it stored the part again after the answer", () => {
+  const log = [
+    line(10, "UploadPart", { part: 1, bytes: 100 }),
+    line(20, "UploadPart", { part: 2, bytes: 100 }),
+    // The page reloads at 100. The new page sends parts 1 and 2 with its ListParts (at 200,
+    // answered at 205): part 1 arrives before the answer and is stored; part 2 arrives after it
+    // and is withdrawn (cut off) once the answer shows it stored.
+    line(200, "ListParts"),
+    line(203, "UploadPart", { part: 1, bytes: 100 }),
+    line(209, "UploadPart", { part: 2, status: 400, code: "IncompleteBody", bytes: 30 }),
+  ];
+  const a = analyse(log, [T0 + 100]);
+  assert.deepEqual(
+    a.resent.map((r) => [r.partNumber, r.regression, r.why]),
+    [
+      [1, false, "stored while the page was interrupted"],
+      [2, false, "sent ahead of ListParts' answer, and withdrawn once it came"],
+    ],
+  );
+  // Part 2 stored again after the answer had reported it: a regression.
+  log[4] = line(209, "UploadPart", { part: 2, bytes: 100 });
+  const [, r2] = analyse(log, [T0 + 100]).resent;
+  assert.deepEqual([r2.regression, r2.why], [true, "ListParts had reported it"]);
+});
+
 test("bytes cut off, refused and left behind are told apart; an object stored twice is classified", () => {
   const log = [
     line(0, "InitiateMultipartUpload"),

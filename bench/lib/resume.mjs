@@ -9,6 +9,8 @@ import { devFaults, serverLog } from "./servers.mjs";
 /// the reload arrived, and how long ListParts took.
 export async function resumeBench(browser, env, cfg, mib, trial, floor) {
   const file = ensureFile(mib);
+  // The dev server's own endpoints (faults, the request log) straight, not over an emulated link.
+  const dev = env.server.devUrl ?? env.server.url;
   const q = new URLSearchParams({
     v: "resume",
     server: env.server.url,
@@ -30,23 +32,24 @@ export async function resumeBench(browser, env, cfg, mib, trial, floor) {
     for (let n = spec.parts + 1; n <= total; n++) {
       hold.push({ operation: "UploadPart", partNumber: n, count: 1, kind: "delay", delayMs: 10000 });
     }
-    await devFaults(env.server.url, "POST", hold);
+    await devFaults(dev, "POST", hold);
     await page.eval(`window.bench.startForResume(${JSON.stringify(spec)})`);
     const reloadAt = Date.now();
     await page.reload();
     const readyAt = Date.now();
     // The old page is gone: lift the hold, or every part the resumed upload sends for the first
     // time would wait 10 s too (minutes per trial at 1 GiB).
-    await devFaults(env.server.url, "DELETE");
+    await devFaults(dev, "DELETE");
     await page.setFile(file);
     const fileSetAt = Date.now();
     const r = await page.eval(`window.bench.resume(${JSON.stringify(spec)})`);
-    const entries = (await serverLog(env.server.url)).filter((e) => e.key === key);
+    const entries = (await serverLog(dev)).filter((e) => e.key === key);
     const t = (e) => Date.parse(e.time);
-    // The old page keeps uploading until the reloaded one commits, so the resumed upload's first
-    // part is the first UploadPart after its ListParts (a fresh upload never lists parts).
+    // Every part of the old page after the sixth is held at the server from its arrival, before
+    // the reload, so an UploadPart that arrived after the reload is the resumed upload's. Its
+    // first parts leave with its ListParts (upload/early.rs) and may arrive before it.
     const listParts = entries.find((e) => e.operation === "ListParts" && t(e) >= reloadAt);
-    const firstPart = listParts && entries.find((e) => e.operation === "UploadPart" && t(e) >= t(listParts));
+    const firstPart = listParts && entries.filter((e) => e.operation === "UploadPart" && t(e) >= reloadAt).sort((a, b) => t(a) - t(b))[0];
     if (!r.resumed || !listParts || !firstPart) {
       throw new Error(`resume did not happen as expected: ${JSON.stringify({ r, listParts, firstPart })}`);
     }
@@ -94,7 +97,7 @@ export async function resumeBench(browser, env, cfg, mib, trial, floor) {
     };
   } finally {
     await page.close();
-    await devFaults(env.server.url, "DELETE");
+    await devFaults(dev, "DELETE");
   }
 }
 

@@ -43,18 +43,33 @@ export function analyse(lines, interruptions = []) {
     const a = held.get(id);
     if (a && end(a) + MARGIN_MS <= arrival(b)) {
       // The client had been told the part exists: by a ListParts that arrived after the part was
-      // stored, or by the part's own answer when the page that sent it was not interrupted before
-      // the re-send (a new page learns only from ListParts).
+      // stored and had answered before the re-send arrived, or by the part's own answer when the
+      // page that sent it was not interrupted before the re-send (a new page learns only from
+      // ListParts). A resumed page sends its first parts with its ListParts, ahead of the answer
+      // (upload/early.rs), and withdraws one the answer shows stored: such a re-send that was cut
+      // off stored nothing again, and is not a regression; one that stored the part is.
       const listed = lines.some(
-        (l) => l.operation === "ListParts" && l.status === 200 && l.uploadId === b.uploadId && end(a) + MARGIN_MS <= arrival(l) && arrival(l) <= arrival(b),
+        (l) =>
+          l.operation === "ListParts" &&
+          l.status === 200 &&
+          l.uploadId === b.uploadId &&
+          end(a) + MARGIN_MS <= arrival(l) &&
+          end(l) + MARGIN_MS <= arrival(b),
       );
+      const stored = b.status === 200;
       const interrupted = interruptions.some((t) => arrival(a) - MARGIN_MS <= t && t <= arrival(b));
       resent.push({
         partNumber: b.partNumber,
         uploadId: b.uploadId,
         bytes: b.bytesReceived,
-        regression: listed || !interrupted,
-        why: listed ? "ListParts had reported it" : interrupted ? "stored while the page was interrupted" : "the client had its answer",
+        regression: (listed && stored) || !interrupted,
+        why: listed
+          ? stored
+            ? "ListParts had reported it"
+            : "sent ahead of ListParts' answer, and withdrawn once it came"
+          : interrupted
+            ? "stored while the page was interrupted"
+            : "the client had its answer",
       });
     }
     if (!a && b.status === 200) held.set(id, b);

@@ -38,7 +38,8 @@ export interface SignerCredentials {
   }) => Promise<string>;
 }
 
-/** What `onStart` is told once the upload id is known, before the first part. `id` is the
+/** What `onStart` is told once the upload id is known, before the first part (on a resume, once
+ *  ListParts has answered; its first parts leave with ListParts). `id` is the
  *  handle for `Uploader.cancel(id)` (and `pending()` / `discard()`); `uploadId` is "" for a
  *  small file sent in one PutObject. */
 export interface UploadStart {

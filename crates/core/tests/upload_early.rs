@@ -172,3 +172,189 @@ fn a_pause_while_an_early_part_awaits_its_hash_sends_it_again_after_hashing() {
     again.run();
     again.assert_object_is_file();
 }
+
+/// A resume of a 21-part upload paused after 5 parts, parallel 3, hashes answered as they come
+/// (a fast disk); with the part numbers the record names.
+fn resumed_fast(setup: impl FnOnce(&mut FakeOss)) -> (Harness, Vec<u32>) {
+    let (mut oss, cp, file) = first_session(20 * PART + 99, 3, 5);
+    oss.log.clear();
+    oss.errors.clear();
+    setup(&mut oss);
+    let recorded = cp.parts.iter().map(|p| p.part_number).collect();
+    (
+        Harness::new(file, config(Some(PART), 3), Some(cp), oss),
+        recorded,
+    )
+}
+
+/// Each UploadPart send: its part number and the harness time it left at.
+fn part_send_times(h: &Harness) -> Vec<(u32, i64)> {
+    h.sends
+        .iter()
+        .zip(&h.send_at)
+        .filter_map(|((_, r), at)| match op_of(r) {
+            Op::UploadPart(n) => Some((n, *at)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Where in `h.actions` the first UploadPart was sent and the first record written.
+fn first_part_and_first_save(h: &Harness) -> (usize, usize) {
+    let part = h
+        .actions
+        .iter()
+        .position(|a| matches!(a, Action::Send { request, .. } if matches!(op_of(request), Op::UploadPart(_))))
+        .expect("parts sent");
+    let save = h
+        .actions
+        .iter()
+        .position(|a| matches!(a, Action::SaveCheckpoint(_)))
+        .expect("a record written");
+    (part, save)
+}
+
+#[test]
+fn parts_past_the_old_pages_reach_leave_with_list_parts() {
+    let (mut h, recorded) = resumed_fast(|_| {});
+    h.run();
+    h.assert_object_is_file();
+    let r = h.result();
+    assert!(r.resumed);
+    assert_eq!(r.parts_reused as usize, recorded.len());
+    // Sent before ListParts' answer: before the record that answer writes.
+    let (first_part, first_save) = first_part_and_first_save(&h);
+    assert!(first_part < first_save, "{:?}", h.actions);
+    // `parallel` parts left with ListParts: the first ones past the highest part the record
+    // names, the old page's parts in flight (parallel) and as many answered after its last write
+    // (6, the pace's most, is the larger).
+    let highest = *recorded.iter().max().expect("parts recorded");
+    let list_at = h
+        .sends
+        .iter()
+        .zip(&h.send_at)
+        .find(|((_, r), _)| matches!(op_of(r), Op::ListParts { .. }))
+        .map(|(_, at)| *at)
+        .expect("a ListParts");
+    let sends = part_send_times(&h);
+    let ahead: Vec<u32> = sends
+        .iter()
+        .filter(|(_, at)| *at == list_at)
+        .map(|(n, _)| *n)
+        .collect();
+    assert_eq!(
+        ahead,
+        vec![highest + 7, highest + 8, highest + 9],
+        "{sends:?}"
+    );
+    // Every other part is sent once, after the answer; none twice.
+    for n in 1..=21 {
+        let expected = usize::from(!recorded.contains(&n));
+        assert_eq!(sends_of(&h, n), expected, "part {n}: {sends:?}");
+    }
+}
+
+#[test]
+fn a_part_sent_ahead_that_list_parts_shows_stored_is_withdrawn_and_adopted() {
+    // The record lags the server by ten parts, more than the window the parts sent ahead skip.
+    let (mut oss, mut cp, file) = first_session(20 * PART + 99, 3, 15);
+    let on_server: Vec<u32> = oss.uploads[&cp.upload_id].parts.keys().copied().collect();
+    cp.parts.retain(|p| p.part_number <= 5);
+    cp.seal();
+    oss.log.clear();
+    let mut h = Harness::new(file, config(Some(PART), 3), Some(cp), oss);
+    h.run();
+    h.assert_object_is_file();
+    // Parts 12, 13 and 14 left ahead of ListParts' answer, were withdrawn once the list showed
+    // them stored, and never reached the server again.
+    for n in [12, 13, 14] {
+        assert!(on_server.contains(&n), "{on_server:?}");
+        let send = h
+            .sends
+            .iter()
+            .find(|(_, r)| op_of(r) == Op::UploadPart(n))
+            .map(|(id, _)| *id)
+            .expect("sent ahead");
+        assert!(
+            h.cancels.contains(&send),
+            "part {n}'s request was not withdrawn"
+        );
+        assert_eq!(sends_of(&h, n), 0, "part {n}");
+    }
+    assert_eq!(h.result().parts_reused as usize, on_server.len());
+}
+
+#[test]
+fn no_such_upload_on_a_part_sent_ahead_waits_for_list_parts_and_its_head() {
+    // The upload is gone; ListParts' first attempt is lost on the network, so the parts sent
+    // ahead of it are answered first, with NoSuchUpload.
+    let (mut h, _) = resumed_fast(|oss| {
+        oss.uploads.clear();
+        oss.fault(
+            |o| matches!(o, Op::ListParts { .. }),
+            1,
+            FaultKind::Transport(oss_resumable_core::upload::TransportError::Network),
+        );
+    });
+    h.run();
+    h.assert_object_is_file();
+    let ops = h.oss.ops();
+    let first_part = ops
+        .iter()
+        .position(|o| matches!(o, Op::UploadPart(_)))
+        .expect("parts sent");
+    let head = ops
+        .iter()
+        .position(|o| *o == Op::HeadObject)
+        .expect("a HEAD, as ListParts' NoSuchUpload asks");
+    let initiate = ops
+        .iter()
+        .position(|o| *o == Op::InitiateMultipartUpload)
+        .expect("a new upload");
+    // The parts' NoSuchUpload did not start over: ListParts' did, after the HEAD.
+    assert!(first_part < head && head < initiate, "{ops:?}");
+    assert_eq!(h.oss.count(|o| *o == Op::InitiateMultipartUpload), 1);
+    assert!(!h.result().resumed);
+}
+
+#[test]
+fn a_part_stored_before_list_parts_answers_is_ours_and_the_record_keeps_the_servers_parts() {
+    // ListParts' first attempt is lost, so the parts sent ahead are stored and hashed first.
+    let (mut h, recorded) = resumed_fast(|oss| {
+        oss.fault(
+            |o| matches!(o, Op::ListParts { .. }),
+            1,
+            FaultKind::Transport(oss_resumable_core::upload::TransportError::Network),
+        );
+    });
+    h.run();
+    h.assert_object_is_file();
+    let ops = h.oss.ops();
+    let lists: Vec<usize> = ops
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| matches!(o, Op::ListParts { .. }))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(lists.len() >= 2, "{ops:?}");
+    let before_answer = ops[..lists[1]]
+        .iter()
+        .filter(|o| matches!(o, Op::UploadPart(_)))
+        .count();
+    assert_eq!(before_answer, 3, "{ops:?}");
+    // Listed, but ours: not counted as reused, and not sent again.
+    assert_eq!(h.result().parts_reused as usize, recorded.len());
+    for n in 1..=21 {
+        assert!(sends_of(&h, n) <= 1, "part {n} sent again: {ops:?}");
+    }
+    // No record written while ListParts was out drops the parts the server had.
+    for cp in h.saved_checkpoints() {
+        for n in &recorded {
+            assert!(
+                cp.parts.iter().any(|p| p.part_number == *n),
+                "a record without part {n}: {:?}",
+                cp.parts
+            );
+        }
+    }
+}

@@ -114,10 +114,12 @@ fn resume_pages_list_parts_and_resends_parts_that_disagree() {
             _ => None,
         })
         .collect();
+    // The parts sent ahead of ListParts' answer (`early.rs`, numbered after the record's) may
+    // be stored by the time the walk reaches them: a page more, never a page less.
     let pages = on_server.len().div_ceil(3);
-    assert_eq!(markers.len(), pages, "{markers:?}");
+    assert!(markers.len() >= pages, "{markers:?}");
     assert_eq!(markers[0], None);
-    for (i, m) in markers.iter().enumerate().skip(1) {
+    for (i, m) in markers.iter().enumerate().take(pages).skip(1) {
         assert_eq!(*m, Some(on_server[i * 3 - 1]));
     }
     // Parts 2 and 4 are not the file's bytes on the server: re-sent. Parts 3 and 5 are, whatever

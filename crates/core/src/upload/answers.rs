@@ -80,6 +80,15 @@ impl Upload {
             Some(_) if self.stage == Stage::Cancelling => self.cancel_failed(failure.error),
             // A resume's HEAD that cannot be made (denied, network): start over as before it.
             Some(_) if self.remote.checking_resume => self.restart(now_ms),
+            // A part sent ahead of a resume's ListParts (`early.rs`): the list will say the same,
+            // and its answer decides (a HEAD first), not this part's.
+            Some(Decision::RestartUpload | Decision::CheckObjectExists)
+                if operation == Operation::UploadPart && self.stage == Stage::Resuming =>
+            {
+                if let Some(n) = part_number {
+                    self.take_back(n);
+                }
+            }
             Some(Decision::RestartUpload | Decision::CheckObjectExists) => {
                 self.on_no_such_upload(operation, failure.error, now_ms);
             }
@@ -99,7 +108,9 @@ impl Upload {
             Operation::ListParts if self.stage == Stage::Resuming && !self.remote.restarted => {
                 // The upload may be gone because an earlier session's Complete succeeded and
                 // the page closed before reading its answer: look at the object before sending
-                // the file again (issue 15, §4.3).
+                // the file again (issue 15, §4.3). The parts sent ahead of this answer went to
+                // the vanished upload: taken back (`early.rs`).
+                self.withdraw_all();
                 self.stage = Stage::CheckingObject;
                 self.remote.checking_resume = true;
                 self.head_object(now_ms);
@@ -308,8 +319,13 @@ impl Upload {
             part_number: number,
             size,
         });
-        // Before saving: a re-cut plan is saved with this part.
-        self.pace_done(number, now_ms);
+        if self.stage == Stage::Resuming {
+            // Sent ahead of ListParts' answer: no re-cut while the server's parts are unknown.
+            self.pace_forget(number);
+        } else {
+            // Before saving: a re-cut plan is saved with this part.
+            self.pace_done(number, now_ms);
+        }
         self.save_checkpoint(now_ms);
     }
 
@@ -355,15 +371,39 @@ impl Upload {
     /// check before Complete (`LocalCheck`, schedule.rs) proves the file still has those bytes,
     /// re-sending any part that differs. A part listed without `HashCrc64ecma` cannot be proved
     /// and is sent again (docs/protocol.md §4.4, §6.1).
+    ///
+    /// Parts sent ahead of this answer (`early.rs`): one the server answered is ours, whatever
+    /// the list says; one still out that the list shows stored is taken back and adopted.
     fn reconcile(&mut self, now_ms: i64) {
         let listed = std::mem::take(&mut self.remote.listed);
+        let adoptable =
+            |size: u64, server: &xml::Part| server.size == size && server.hash_crc64ecma.is_some();
+        loop {
+            let next = self
+                .parts
+                .parts
+                .iter()
+                .find(|p| {
+                    matches!(p.state, PartState::Sending { .. })
+                        && listed
+                            .get(&p.number)
+                            .is_some_and(|s| adoptable(p.size(), s))
+                })
+                .map(|p| p.number);
+            let Some(n) = next else { break };
+            self.take_back(n);
+        }
         let mut reused = 0;
         for part in &mut self.parts.parts {
             let expected = part.end - part.start;
             let Some(server) = listed.get(&part.number) else {
                 continue;
             };
-            if server.size == expected && server.hash_crc64ecma.is_some() {
+            if part.state != PartState::Pending {
+                // Sent ahead and answered: the server holds our bytes now.
+                continue;
+            }
+            if adoptable(expected, server) {
                 part.state = PartState::Done;
                 part.etag = Some(server.etag.clone());
                 part.crc64 = server.hash_crc64ecma;
@@ -379,11 +419,9 @@ impl Upload {
         }
         self.remote.parts_reused = reused;
         self.remote.resumed = true;
-        // The first parts after a resume leave before their hash is done (`early.rs`).
-        self.parts.early_left = self.parallel();
+        self.stage = Stage::Uploading;
         // The record now says exactly what the server confirmed.
         self.save_checkpoint(now_ms);
-        self.stage = Stage::Uploading;
         let upload_id = self.remote.upload_id.clone().unwrap_or_default();
         self.started(upload_id, true);
     }

@@ -581,13 +581,7 @@ impl Calls {
         ids.extend(hashes);
         crate::sort::sort_by_key(&mut ids, |&id| id);
         for id in ids {
-            let before = self.actions.len();
-            self.actions.retain(|a| {
-                !matches!(a, Action::Send { id: i, .. } | Action::Hash { id: i, .. } if *i == id)
-            });
-            if self.actions.len() == before {
-                self.actions.push_back(Action::Cancel { id });
-            }
+            self.withdraw_action(id);
         }
         self.in_flight.clear();
         let parts: Vec<u64> = self
@@ -598,6 +592,35 @@ impl Calls {
             .collect();
         for key in parts {
             self.table.remove(&key);
+        }
+    }
+
+    /// Withdraws the Send or Hash `id`: dropped from the queue if the driver has not taken it
+    /// yet, otherwise cancelled.
+    pub(super) fn withdraw_action(&mut self, id: u64) {
+        let before = self.actions.len();
+        self.actions.retain(
+            |a| !matches!(a, Action::Send { id: i, .. } | Action::Hash { id: i, .. } if *i == id),
+        );
+        if self.actions.len() == before {
+            self.actions.push_back(Action::Cancel { id });
+        }
+    }
+
+    /// Withdraws call `key` alone and forgets it: its attempt in flight is withdrawn, and one out
+    /// at the signer is forgotten (its answer will find no call).
+    pub(super) fn withdraw_call(&mut self, key: u64) {
+        self.table.remove(&key);
+        self.withdraw_signing(key);
+        loop {
+            let next = self
+                .in_flight
+                .iter()
+                .find(|(_, k)| **k == key)
+                .map(|(id, _)| *id);
+            let Some(id) = next else { break };
+            self.in_flight.remove(&id);
+            self.withdraw_action(id);
         }
     }
 

@@ -125,9 +125,9 @@ impl Upload {
     /// How many UploadParts this upload would have in flight now without a shared limit:
     /// `parallel` (with the adaptive pace, its target and one more, so that its climb can probe
     /// under a shared limit: `pace.rs`), or fewer when fewer parts are left to send; none outside
-    /// the upload stage.
+    /// the upload stage and a resume's ListParts (the parts sent ahead of its answer).
     pub fn parts_wanted(&self) -> usize {
-        if self.finished || self.stage != Stage::Uploading {
+        if self.finished || !matches!(self.stage, Stage::Uploading | Stage::Resuming) {
             return 0;
         }
         let left = self

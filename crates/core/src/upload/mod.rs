@@ -9,8 +9,9 @@
 //! Decisions taken here, each pinned by a scripted test in `tests/upload_*.rs`:
 //! - small files (below `plan::MIN_PART_SIZE`) go up in one PutObject; everything else by
 //!   multipart, each part hashed (CRC-64) before it is sent and checked against OSS's CRC;
-//! - resume asks the server (every ListParts page) and trusts a part only when its number, size,
-//!   ETag and CRC-64 agree with the checkpoint's hint; the checkpoint is a hint, the server is truth;
+//! - resume asks the server (every ListParts page) and adopts every part it lists with its size
+//!   and CRC-64; the checkpoint only says which parts not to send ahead of that answer
+//!   (`early.rs`); the server is the truth;
 //! - a reused part is hashed locally (after the parts still to send) and re-sent if the file's
 //!   bytes no longer match the server's CRC, so an edit the file identity missed never yields an
 //!   object mixing two files;
@@ -227,8 +228,9 @@ pub enum Event {
     Failed(OssError),
     /// The upload stopped on [`Upload::pause`]; the checkpoint is kept.
     Paused,
-    /// The upload id is known and no part was sent yet (`onStart`): after Initiate, after a
-    /// resume's ListParts, or before a small file's PutObject (`upload_id` empty). Once.
+    /// The upload id is known (`onStart`): after Initiate or before a small file's PutObject
+    /// (`upload_id` empty), before any part; after a resume's ListParts, whose first parts left
+    /// with it (`early.rs`). Once.
     Started {
         /// The multipart upload's id; empty for a PutObject.
         upload_id: String,
@@ -586,8 +588,10 @@ impl Upload {
         if let Err(e) = self.calls.on_timers(now_ms) {
             return self.fail(e);
         }
-        if self.stage == Stage::Uploading {
-            self.schedule_parts(now_ms);
+        match self.stage {
+            Stage::Uploading => self.schedule_parts(now_ms),
+            Stage::Resuming => self.send_ahead(now_ms),
+            _ => {}
         }
         self.update_progress(now_ms);
     }

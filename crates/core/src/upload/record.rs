@@ -3,7 +3,7 @@
 //! server confirmed, and deleting it when it can never be resumed. The driver only stores what
 //! it is given: the rule of which record to trust is here and nowhere else.
 
-use super::{Action, Stage, Upload};
+use super::{Action, Stage, Upload, MAX_IN_FLIGHT};
 use crate::checkpoint::{self, Checkpoint, PartHint};
 use crate::plan::MultipartPlan;
 use crate::request::{Endpoint, ObjectOptions};
@@ -69,14 +69,28 @@ impl Upload {
         self.parts.cut();
         self.record.created_at_ms = i64::try_from(cp.created_at_ms).unwrap_or(now_ms);
         self.remote.upload_id = Some(cp.upload_id.clone());
-        // The record's part list is not consulted: ListParts is the truth (`reconcile`).
+        // The record's part list is not trusted: ListParts is the truth (`reconcile`). It only
+        // says from which part on none can be on the server, to send ahead of ListParts' answer
+        // (`early.rs`): past the highest it names, the old page's parts in flight and as many
+        // again whose answers may have come after its last write.
+        let highest = cp.parts.iter().map(|p| p.part_number).max().unwrap_or(0);
+        let window = u32::try_from(self.parallel().max(MAX_IN_FLIGHT)).unwrap_or(u32::MAX);
+        self.parts.ahead_from = highest.saturating_add(window).saturating_add(1);
         self.record.saved = Some(cp.id());
         self.stage = Stage::Resuming;
         self.list_parts_page(None, now_ms);
+        // The first parts after a resume leave before their hash is done, and before ListParts
+        // answers (`early.rs`; sent from `drive`, once the driver has set the part cap).
+        self.parts.early_left = self.parallel();
     }
 
     /// Queues our record as it stands: the upload id and every part the server confirmed.
     pub(super) fn save_checkpoint(&mut self, now_ms: i64) {
+        if self.stage == Stage::Resuming {
+            // A part sent ahead of ListParts' answer is stored: the answer writes the record
+            // whole (`reconcile`); until then the stored one, naming the server's parts, stays.
+            return;
+        }
         let Some(upload_id) = self.remote.upload_id.clone() else {
             return;
         };

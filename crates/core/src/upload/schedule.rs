@@ -96,6 +96,8 @@ pub(super) struct PartTable {
     pub(super) single: Single,
     /// How many more parts may be sent before they are hashed (`early.rs`).
     pub(super) early_left: usize,
+    /// A resume's first part that may be sent ahead of ListParts' answer (`early.rs`).
+    pub(super) ahead_from: u32,
 }
 
 impl PartTable {
@@ -105,6 +107,7 @@ impl PartTable {
             parts: Vec::new(),
             single: Single::default(),
             early_left: 0,
+            ahead_from: 0,
         }
     }
 

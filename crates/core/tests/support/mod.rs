@@ -781,8 +781,8 @@ pub struct Harness {
     pub hook: Option<Hook>,
     /// Sends fail with `TransportError::Network` (the network is gone).
     pub network_down: bool,
-    /// Hashes are answered only once no request is in flight (a slow disk: the server answers
-    /// a part before its local hash is done).
+    /// Hashes are answered only once no request is in flight and no credentials are awaited (a
+    /// slow disk: the server answers a part before its local hash is done).
     pub hashes_last: bool,
     /// Each hash answered: its range and how many actions had been seen by then.
     pub hash_answered: Vec<(u64, u64, usize)>,
@@ -923,7 +923,9 @@ impl Harness {
                     self.m.handle_signature(id, answer, self.now);
                     self.drain();
                 }
-            } else if !self.hashes.is_empty() && (!self.hashes_last || self.inflight.is_empty()) {
+            } else if !self.hashes.is_empty()
+                && (!self.hashes_last || (self.inflight.is_empty() && !self.cred_pending))
+            {
                 for (id, start, end) in std::mem::take(&mut self.hashes) {
                     self.hash_answered.push((start, end, self.actions.len()));
                     let result = if self.file_unreadable {
