@@ -6,7 +6,7 @@
 //                      [--profiles home,lfn] [--net-mib 48,256] [--net-rounds 3]
 //                      [--net-variants A,AV,O,O-def,B,C] [--devtools-check home]
 //                      [--engines firefox,webkit] [--engine-mib 256] [--smoke] [--out bench/results]
-//   node bench/run.mjs --only resume [--resume-trials 5] [--mib 64] [--resume-link lfn]
+//   node bench/run.mjs --only resume [--resume-trials 5] [--mib 64] [--resume-link lfn] [--resume-pick-ms 0]
 //                      (the resume figure alone; over loopback, or over a profile's emulated link)
 //
 // An empty list disables its part (`--profiles ""`: no network profiles; `--mib 0`: no loopback
@@ -67,6 +67,8 @@ const cfg = {
   // `--only resume --resume-link lfn`: the trials' page talks to the dev server over that
   // profile's emulated link (its faults and request log are still read straight).
   resumeLink: opt("resume-link", null),
+  // `--resume-pick-ms 1000`: the trials pick the file again that long after the page is ready.
+  resumePickMs: Number(opt("resume-pick-ms", 0)),
 };
 
 // ---- CRC-64 in wasm --------------------------------------------------------------------------

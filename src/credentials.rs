@@ -53,6 +53,24 @@ impl CredentialSource {
         ))
     }
 
+    /// A provider asked ahead as the `Uploader` is made, when its checkpoint store `store` holds
+    /// an upload to resume (`askedAhead` in store.js). Anything else is kept as it is.
+    pub fn asked_ahead(self, store: Option<&str>) -> CredentialSource {
+        match (self, store) {
+            (
+                CredentialSource::Provider {
+                    function,
+                    in_flight,
+                },
+                Some(name),
+            ) => CredentialSource::Provider {
+                function: crate::store::asked_ahead(name, &function),
+                in_flight,
+            },
+            (source, _) => source,
+        }
+    }
+
     /// Current credentials: the fixed ones, or the provider's next answer.
     pub async fn get(&self) -> Result<Credentials, OssError> {
         match self {

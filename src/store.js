@@ -158,6 +158,36 @@ export function allCheckpoints(db) {
   });
 }
 
+/** How long an answer asked for ahead stays good: an STS token lasts 15 minutes at least
+ *  (docs/protocol.md §8.1), and a user who comes back later gets credentials asked for then. */
+const AHEAD_FRESH_MS = 5 * 60 * 1000;
+
+/**
+ * The credentials `provider`, asked ahead (issue 16): when the database `name` holds a record (an
+ * upload to resume, most likely), it is called now, as the Uploader is made, so that a resume
+ * after a reload finds the answer in instead of waiting a round trip to the app's token service
+ * after the user picks the file. The first call of the returned function takes that answer while
+ * it is fresh; an empty or unreadable store, a rejection or an older answer asks `provider` then,
+ * as without this. Records are counted, not read: a damaged one is left for the read that
+ * deletes it and says so once.
+ */
+export function askedAhead(name, provider) {
+  const at = Date.now();
+  let ahead = openDb(name)
+    .then((db) => run(db, "readonly", (store, out) => {
+      const req = store.count();
+      req.onsuccess = () => (out.value = req.result > 0);
+    }))
+    .then((any) => (any ? provider() : undefined))
+    .catch(() => undefined);
+  return () => {
+    const answer = ahead;
+    ahead = undefined;
+    if (!answer || Date.now() - at > AHEAD_FRESH_MS) return provider();
+    return answer.then((value) => value ?? provider());
+  };
+}
+
 /** The FileSystemFileHandle stored beside the checkpoint `id`, or undefined. */
 export function getFileHandle(db, id) {
   return run(db, "readonly", (store, out) => {

@@ -237,6 +237,94 @@ async fn dropped_connection_and_503_are_retried() {
     assert_eq!(tries(1), 1);
 }
 
+/// An Uploader whose store holds an upload to resume asks its provider for credentials as it is
+/// made, and the resume uses that answer instead of asking again; one over an empty store asks
+/// nothing before an upload (issue 16).
+#[wasm_bindgen_test]
+async fn an_uploader_with_an_upload_to_resume_asks_for_credentials_as_it_is_made() {
+    let sts = Sts::default();
+    let db = unique("db");
+    let opts = options(
+        &sts.provider(3600).into(),
+        &db,
+        r#"{"partSize": 102400, "parallel": 1}"#,
+    );
+    let key = unique("early-credentials/obj");
+    let file = make_file(500 * KIB, 103, "early.bin");
+    upload_then_pause(&opts, &file, &key, 2).await;
+    let idle = Sts::default();
+    let _idle = uploader(&options(&idle.provider(3600).into(), &unique("db"), "")).expect("u");
+    let before = sts.calls.get();
+    let second = uploader(&opts).expect("uploader");
+    for _ in 0..100 {
+        if sts.calls.get() > before {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(
+        sts.calls.get(),
+        before + 1,
+        "asked as the Uploader was made"
+    );
+    assert_eq!(idle.calls.get(), 0, "an empty store asks nothing");
+    let result = upload(&second, &file, &key, None).await.expect("resume");
+    assert!(get(&result, "resumed").is_truthy());
+    assert_server_has(&key, &file).await;
+    assert_eq!(
+        sts.calls.get(),
+        before + 1,
+        "the resume used the answer asked for as the Uploader was made"
+    );
+}
+
+/// The call made as the Uploader was made failed (the token service was down then): the resume
+/// asks the provider again and goes on, with no error.
+#[wasm_bindgen_test]
+async fn a_failed_early_credentials_call_is_made_again_by_the_upload() {
+    let sts = Sts::default();
+    let db = unique("db");
+    let opts = options(
+        &sts.provider(3600).into(),
+        &db,
+        r#"{"partSize": 102400, "parallel": 1}"#,
+    );
+    let key = unique("early-credentials/failed");
+    let file = make_file(500 * KIB, 107, "early-failed.bin");
+    upload_then_pause(&opts, &file, &key, 2).await;
+    // Fails its first call, then asks the dev server's STS.
+    let real = sts.provider(3600);
+    let calls = std::rc::Rc::new(std::cell::Cell::new(0u32));
+    let counted = calls.clone();
+    let flaky = wasm_bindgen::closure::Closure::<dyn Fn() -> JsValue>::new(move || {
+        counted.set(counted.get() + 1);
+        if counted.get() == 1 {
+            js_sys::Promise::reject(&JsValue::from_str("token service down")).into()
+        } else {
+            real.call0(&JsValue::UNDEFINED)
+                .unwrap_or(JsValue::UNDEFINED)
+        }
+    })
+    .into_js_value();
+    let second = uploader(&options(
+        &flaky,
+        &db,
+        r#"{"partSize": 102400, "parallel": 1}"#,
+    ))
+    .expect("uploader");
+    for _ in 0..100 {
+        if calls.get() > 0 {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(calls.get(), 1, "asked as the Uploader was made");
+    let result = upload(&second, &file, &key, None).await.expect("resume");
+    assert!(get(&result, "resumed").is_truthy());
+    assert_server_has(&key, &file).await;
+    assert_eq!(calls.get(), 2, "asked once more by the upload");
+}
+
 /// Three parts failing together on an expired token cause exactly one credential refresh.
 #[wasm_bindgen_test]
 async fn expired_token_mid_upload_refreshes_once() {

@@ -40,6 +40,9 @@ export async function resumeBench(browser, env, cfg, mib, trial, floor) {
     // The old page is gone: lift the hold, or every part the resumed upload sends for the first
     // time would wait 10 s too (minutes per trial at 1 GiB).
     await devFaults(dev, "DELETE");
+    // `--resume-pick-ms`: the user's pick comes this long after the page is ready (a person takes
+    // seconds; the harness, by default, none). Included in `reloadToFirstPartMs`.
+    if (cfg.resumePickMs) await new Promise((r) => setTimeout(r, cfg.resumePickMs));
     await page.setFile(file);
     const fileSetAt = Date.now();
     const r = await page.eval(`window.bench.resume(${JSON.stringify(spec)})`);

@@ -77,7 +77,8 @@ impl Uploader {
             &options,
             &JsValue::from_str("credentials"),
         )?)
-        .map_err(|e| to_js_error(&e))?;
+        .map_err(|e| to_js_error(&e))?
+        .asked_ahead(settings.store.as_deref());
         let inner = Rc::new(Inner {
             settings,
             credentials: Rc::new(credentials),

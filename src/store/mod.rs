@@ -35,6 +35,9 @@ extern "C" {
     async fn delete_checkpoint(db: &JsValue, id: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = allCheckpoints, catch)]
     async fn all_checkpoints(db: &JsValue) -> Result<JsValue, JsValue>;
+    /// The credentials provider, asked ahead when the database holds an upload to resume.
+    #[wasm_bindgen(js_name = askedAhead)]
+    pub fn asked_ahead(name: &str, provider: &js_sys::Function) -> js_sys::Function;
 }
 
 thread_local! {

@@ -607,18 +607,17 @@ impl Calls {
         }
     }
 
-    /// Withdraws call `key` alone and forgets it: its attempt in flight is withdrawn, and one out
-    /// at the signer is forgotten (its answer will find no call).
+    /// Withdraws call `key` alone and forgets it: its attempt in flight is withdrawn. One out at
+    /// the app's signer needs nothing: its answer finds no call and is ignored (`on_signature`).
     pub(super) fn withdraw_call(&mut self, key: u64) {
         self.table.remove(&key);
-        self.withdraw_signing(key);
-        loop {
-            let next = self
-                .in_flight
-                .iter()
-                .find(|(_, k)| **k == key)
-                .map(|(id, _)| *id);
-            let Some(id) = next else { break };
+        // A call has one attempt in flight at most.
+        let attempt = self
+            .in_flight
+            .iter()
+            .find(|(_, k)| **k == key)
+            .map(|(id, _)| *id);
+        if let Some(id) = attempt {
             self.in_flight.remove(&id);
             self.withdraw_action(id);
         }

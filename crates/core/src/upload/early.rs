@@ -69,33 +69,28 @@ impl Upload {
     /// Sends pending parts before hashing them while early sends are left and sending slots are
     /// free (`free`); their hashes start beside them.
     pub(super) fn send_early(&mut self, free: usize, now_ms: i64) {
-        let take = free.min(self.parts.early_left);
-        let pending: Vec<u32> = self
-            .parts
-            .parts
-            .iter()
-            .filter(|p| p.state == PartState::Pending)
-            .map(|p| p.number)
-            .take(take)
-            .collect();
-        for n in pending {
-            self.send_unhashed(n, now_ms);
-        }
+        self.send_unhashed(free.min(self.parts.early_left), 0, now_ms);
     }
 
-    /// While a resume's ListParts is out: the first parts the record does not name leave now,
-    /// within `parallel` and the shared part cap.
+    /// While a resume's ListParts is out: the first parts from `PartTable::ahead_from` on leave
+    /// now, within `parallel` and the shared part cap.
     pub(super) fn send_ahead(&mut self, now_ms: i64) {
+        let parallel = self.parallel();
         let limit = self
             .steer
             .part_cap
-            .map_or(self.parallel(), |cap| cap.min(self.parallel()));
+            .map_or(parallel, |cap| cap.min(parallel));
         let take = limit
             .saturating_sub(self.parts_in_flight())
             .min(self.parts.early_left);
+        self.send_unhashed(take, self.parts.ahead_from, now_ms);
+    }
+
+    /// Sends the first `take` pending parts numbered `from` or more, each with its hash started
+    /// beside it.
+    fn send_unhashed(&mut self, take: usize, from: u32, now_ms: i64) {
         for _ in 0..take {
-            let from = self.parts.ahead_from;
-            let Some(n) = self
+            let Some(number) = self
                 .parts
                 .parts
                 .iter()
@@ -104,17 +99,14 @@ impl Upload {
             else {
                 return;
             };
-            self.send_unhashed(n, now_ms);
-        }
-    }
-
-    /// Sends part `number` and starts its hash beside it.
-    fn send_unhashed(&mut self, number: u32, now_ms: i64) {
-        self.parts.early_left = self.parts.early_left.saturating_sub(1);
-        self.send_part(number, now_ms);
-        let hash = self.calls.fresh_id();
-        if let Some(part) = self.parts.part_mut(number) {
+            self.parts.early_left = self.parts.early_left.saturating_sub(1);
+            self.send_part(number, now_ms);
+            let hash = self.calls.fresh_id();
+            let Some(part) = self.parts.part_mut(number) else {
+                return;
+            };
             if !matches!(part.state, PartState::Sending { .. }) {
+                // Not sent (the upload ended): it would be found again.
                 return;
             }
             part.early = Some(Early { hash, answer: None });

@@ -100,22 +100,6 @@ impl Calls {
         Ok(())
     }
 
-    /// Forgets what the signer was asked for call `key`: a Sign not yet taken is dropped, and an
-    /// answer to one already taken is ignored.
-    pub(super) fn withdraw_signing(&mut self, key: u64) {
-        loop {
-            let next = self
-                .signing
-                .iter()
-                .find(|(_, s)| s.key == key)
-                .map(|(id, _)| *id);
-            let Some(id) = next else { break };
-            self.signing.remove(&id);
-            self.actions
-                .retain(|a| !matches!(a, Action::Sign { id: i, .. } if *i == id));
-        }
-    }
-
     /// When waiting for the network ends the machine (driver clock), while offline.
     pub(super) fn offline_deadline(&self) -> Option<i64> {
         let wait = i64::try_from(self.policy.offline_wait_ms).unwrap_or(i64::MAX);
