@@ -226,8 +226,8 @@ fn parts_past_the_old_pages_reach_leave_with_list_parts() {
     let (first_part, first_save) = first_part_and_first_save(&h);
     assert!(first_part < first_save, "{:?}", h.actions);
     // `parallel` parts left with ListParts: the first ones past the highest part the record
-    // names, the old page's parts in flight (parallel) and as many answered after its last write
-    // (6, the pace's most, is the larger).
+    // names, the old page's parts in flight (at most 6, the pace's most, the larger than 3) and
+    // as many again answered after its last write.
     let highest = *recorded.iter().max().expect("parts recorded");
     let list_at = h
         .sends
@@ -244,7 +244,7 @@ fn parts_past_the_old_pages_reach_leave_with_list_parts() {
         .collect();
     assert_eq!(
         ahead,
-        vec![highest + 7, highest + 8, highest + 9],
+        vec![highest + 13, highest + 14, highest + 15],
         "{sends:?}"
     );
     // Every other part is sent once, after the answer; none twice.
@@ -256,18 +256,19 @@ fn parts_past_the_old_pages_reach_leave_with_list_parts() {
 
 #[test]
 fn a_part_sent_ahead_that_list_parts_shows_stored_is_withdrawn_and_adopted() {
-    // The record lags the server by ten parts, more than the window the parts sent ahead skip.
-    let (mut oss, mut cp, file) = first_session(20 * PART + 99, 3, 15);
+    // The record lags the server by sixteen parts, more than the window the parts sent ahead
+    // skip (12).
+    let (mut oss, mut cp, file) = first_session(20 * PART + 99, 3, 18);
     let on_server: Vec<u32> = oss.uploads[&cp.upload_id].parts.keys().copied().collect();
-    cp.parts.retain(|p| p.part_number <= 5);
+    cp.parts.retain(|p| p.part_number <= 2);
     cp.seal();
     oss.log.clear();
     let mut h = Harness::new(file, config(Some(PART), 3), Some(cp), oss);
     h.run();
     h.assert_object_is_file();
-    // Parts 12, 13 and 14 left ahead of ListParts' answer, were withdrawn once the list showed
+    // Parts 15, 16 and 17 left ahead of ListParts' answer, were withdrawn once the list showed
     // them stored, and never reached the server again.
-    for n in [12, 13, 14] {
+    for n in [15, 16, 17] {
         assert!(on_server.contains(&n), "{on_server:?}");
         let send = h
             .sends

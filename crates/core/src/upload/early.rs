@@ -19,8 +19,9 @@
 //! **Ahead of ListParts.** The early parts leave with the resume's ListParts, not after its
 //! answer. On a real link this saves ListParts' round trip and its CORS preflight (§7.1) before
 //! the first byte; on loopback, 6–13 ms in a trace of the resume bench. Which parts: the first
-//! ones past the highest part the record names by `parallel` (at least `MAX_IN_FLIGHT`, the
-//! pace's most) and as many again. The parts just past the record are the ones the reload cut
+//! ones past the highest part the record names by twice `parallel` (at least `MAX_IN_FLIGHT`,
+//! the pace's most: the old page's parts in flight, and as many again answered after its last
+//! record write). The parts just past the record are the ones the reload cut
 //! off, and also any whose answer came after the last record was written (seen in 1 to 5 of
 //! 8–12 trials, issue 15): sent ahead, those would be stored twice before the list could say
 //! so. Past that window the old page had sent nothing. What the answer then says:

@@ -74,7 +74,10 @@ impl Upload {
         // (`early.rs`): past the highest it names, the old page's parts in flight and as many
         // again whose answers may have come after its last write.
         let highest = cp.parts.iter().map(|p| p.part_number).max().unwrap_or(0);
-        let window = u32::try_from(self.parallel().max(MAX_IN_FLIGHT)).unwrap_or(u32::MAX);
+        // The old page's parts in flight were at most its `parallel` (the pace's at most
+        // `MAX_IN_FLIGHT`), which the record does not keep.
+        let in_flight = self.parallel().max(MAX_IN_FLIGHT);
+        let window = u32::try_from(2 * in_flight).unwrap_or(u32::MAX);
         self.parts.ahead_from = highest.saturating_add(window).saturating_add(1);
         self.record.saved = Some(cp.id());
         self.stage = Stage::Resuming;
