@@ -164,25 +164,29 @@ const AHEAD_FRESH_MS = 5 * 60 * 1000;
 
 /**
  * The credentials `provider`, asked ahead (issue 16): when the database `name` holds a record (an
- * upload to resume, most likely), it is called now, as the Uploader is made, so that a resume
- * after a reload finds the answer in instead of waiting a round trip to the app's token service
- * after the user picks the file. The first call of the returned function takes that answer while
- * it is fresh; an empty or unreadable store, a rejection or an older answer asks `provider` then,
- * as without this. Records are counted, not read: a damaged one is left for the read that
+ * upload to resume, most likely), it is called as soon as that is known, as the Uploader is made,
+ * so that a resume after a reload finds the answer in instead of waiting a round trip to the
+ * app's token service after the user picks the file. The first call of the returned function
+ * takes that answer while it is fresh; otherwise (an empty or unreadable store, the count not in
+ * yet, a rejection, an older answer) it asks `provider` at once, as without this, and nothing is
+ * asked ahead any more. Records are counted, not read: a damaged one is left for the read that
  * deletes it and says so once.
  */
 export function askedAhead(name, provider) {
   const at = Date.now();
-  let ahead = openDb(name)
+  let ahead = null; // the provider's answer, once asked ahead
+  let taken = false;
+  openDb(name)
     .then((db) => run(db, "readonly", (store, out) => {
       const req = store.count();
       req.onsuccess = () => (out.value = req.result > 0);
     }))
-    .then((any) => (any ? provider() : undefined))
-    .catch(() => undefined);
+    .then((any) => {
+      if (any && !taken) ahead = Promise.resolve().then(provider).catch(() => undefined);
+    }, () => {});
   return () => {
-    const answer = ahead;
-    ahead = undefined;
+    const answer = taken ? null : ahead;
+    taken = true;
     if (!answer || Date.now() - at > AHEAD_FRESH_MS) return provider();
     return answer.then((value) => value ?? provider());
   };

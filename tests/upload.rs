@@ -237,6 +237,16 @@ async fn dropped_connection_and_503_are_retried() {
     assert_eq!(tries(1), 1);
 }
 
+/// Waits up to 2 s for `done` (the test's assertion after it says what was expected).
+async fn wait_until(done: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        sleep(20).await;
+    }
+}
+
 /// An Uploader whose store holds an upload to resume asks its provider for credentials as it is
 /// made, and the resume uses that answer instead of asking again; one over an empty store asks
 /// nothing before an upload (issue 16).
@@ -256,12 +266,7 @@ async fn an_uploader_with_an_upload_to_resume_asks_for_credentials_as_it_is_made
     let _idle = uploader(&options(&idle.provider(3600).into(), &unique("db"), "")).expect("u");
     let before = sts.calls.get();
     let second = uploader(&opts).expect("uploader");
-    for _ in 0..100 {
-        if sts.calls.get() > before {
-            break;
-        }
-        sleep(20).await;
-    }
+    wait_until(|| sts.calls.get() > before).await;
     assert_eq!(
         sts.calls.get(),
         before + 1,
@@ -312,12 +317,7 @@ async fn a_failed_early_credentials_call_is_made_again_by_the_upload() {
         r#"{"partSize": 102400, "parallel": 1}"#,
     ))
     .expect("uploader");
-    for _ in 0..100 {
-        if calls.get() > 0 {
-            break;
-        }
-        sleep(20).await;
-    }
+    wait_until(|| calls.get() > 0).await;
     assert_eq!(calls.get(), 1, "asked as the Uploader was made");
     let result = upload(&second, &file, &key, None).await.expect("resume");
     assert!(get(&result, "resumed").is_truthy());

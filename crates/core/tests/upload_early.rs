@@ -187,6 +187,16 @@ fn resumed_fast(setup: impl FnOnce(&mut FakeOss)) -> (Harness, Vec<u32>) {
     )
 }
 
+/// ListParts' first attempt is lost on the network, so what was sent ahead of it is answered
+/// first.
+fn lose_first_list_parts(oss: &mut FakeOss) {
+    oss.fault(
+        |o| matches!(o, Op::ListParts { .. }),
+        1,
+        FaultKind::Transport(oss_resumable_core::upload::TransportError::Network),
+    );
+}
+
 /// Each UploadPart send: its part number and the harness time it left at.
 fn part_send_times(h: &Harness) -> Vec<(u32, i64)> {
     h.sends
@@ -291,11 +301,7 @@ fn no_such_upload_on_a_part_sent_ahead_waits_for_list_parts_and_its_head() {
     // ahead of it are answered first, with NoSuchUpload.
     let (mut h, _) = resumed_fast(|oss| {
         oss.uploads.clear();
-        oss.fault(
-            |o| matches!(o, Op::ListParts { .. }),
-            1,
-            FaultKind::Transport(oss_resumable_core::upload::TransportError::Network),
-        );
+        lose_first_list_parts(oss);
     });
     h.run();
     h.assert_object_is_file();
@@ -322,11 +328,7 @@ fn no_such_upload_on_a_part_sent_ahead_waits_for_list_parts_and_its_head() {
 fn a_part_stored_before_list_parts_answers_is_ours_and_the_record_keeps_the_servers_parts() {
     // ListParts' first attempt is lost, so the parts sent ahead are stored and hashed first.
     let (mut h, recorded) = resumed_fast(|oss| {
-        oss.fault(
-            |o| matches!(o, Op::ListParts { .. }),
-            1,
-            FaultKind::Transport(oss_resumable_core::upload::TransportError::Network),
-        );
+        lose_first_list_parts(oss);
     });
     h.run();
     h.assert_object_is_file();

@@ -76,12 +76,8 @@ impl Upload {
     /// While a resume's ListParts is out: the first parts from `PartTable::ahead_from` on leave
     /// now, within `parallel` and the shared part cap.
     pub(super) fn send_ahead(&mut self, now_ms: i64) {
-        let parallel = self.parallel();
-        let limit = self
-            .steer
-            .part_cap
-            .map_or(parallel, |cap| cap.min(parallel));
-        let take = limit
+        let take = self
+            .sending_limit()
             .saturating_sub(self.parts_in_flight())
             .min(self.parts.early_left);
         self.send_unhashed(take, self.parts.ahead_from, now_ms);

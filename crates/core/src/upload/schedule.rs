@@ -221,10 +221,7 @@ impl Upload {
     /// `parallel`, the pace's target stands for it (`pace.rs`).
     pub(super) fn schedule_parts(&mut self, now_ms: i64) {
         let parallel = self.parallel();
-        let sending_limit = self
-            .steer
-            .part_cap
-            .map_or(parallel, |cap| cap.min(parallel));
+        let sending_limit = self.sending_limit();
         let parts = &self.parts.parts;
         let sending = parts
             .iter()
@@ -298,6 +295,14 @@ impl Upload {
         {
             self.after_parts(now_ms);
         }
+    }
+
+    /// UploadParts this upload may have in flight: `parallel`, lowered by a shared part cap.
+    pub(super) fn sending_limit(&self) -> usize {
+        let parallel = self.parallel();
+        self.steer
+            .part_cap
+            .map_or(parallel, |cap| cap.min(parallel))
     }
 
     pub(super) fn send_part(&mut self, number: u32, now_ms: i64) {
