@@ -4,7 +4,7 @@
 //
 //   node bench/run.mjs [--mib 1024] [--flat-mib 256] [--rounds 3] [--variants A,AV,O,B,C,O-def]
 //                      [--profiles home,lfn] [--net-mib 48,256] [--net-rounds 3]
-//                      [--net-variants A,AV,O,O-def,B,C] [--devtools-check home]
+//                      [--net-variants A,AV,O,O-def,B,C] [--devtools-check home] [--fill-mib 1024]
 //                      [--engines firefox,webkit] [--engine-mib 256] [--smoke] [--out bench/results]
 //   node bench/run.mjs --only resume [--resume-trials 5] [--mib 64] [--resume-link lfn] [--resume-pick-ms 0]
 //                      (the resume figure alone; over loopback, or over a profile's emulated link)
@@ -40,6 +40,23 @@ const smoke = argv.includes("--smoke");
 const profiles = list(opt("profiles", Object.keys(PROFILES).join(",")));
 // --net-mib: one size for every profile, or one per profile in --profiles order.
 const netMib = list(opt("net-mib", "")).map(Number);
+const netVariants = list(opt("net-variants", "A,AV,O,O-def,B,C"));
+const devtoolsCheck = list(opt("devtools-check", "home"));
+// --fill-mib: the file of a profile's `fill` rotation (bench/lib/profiles.mjs); 0: none.
+const fillMib = opt("fill-mib", null);
+/// One profile's rotations: its own, and its `fill` rotation on a larger file when it has one.
+function profileRuns(name, i) {
+  const p = PROFILES[name];
+  const mib = netMib.length ? (netMib[i] ?? netMib[0]) : p && (smoke ? p.smokeMib : p.mib);
+  const own = { name, mib, variants: netVariants, devtools: devtoolsCheck.includes(name), fill: false };
+  const fill = p?.fill && {
+    mib: fillMib === null ? (smoke ? p.fill.smokeMib : p.fill.mib) : Number(fillMib),
+    variants: p.fill.variants.filter((v) => netVariants.includes(v)),
+  };
+  // Runs are told apart by profile and file size: a fill on the same size would mix with them.
+  if (!fill || !fill.mib || fill.mib === mib || !fill.variants.length) return [own];
+  return [own, { name, mib: fill.mib, variants: fill.variants, devtools: false, fill: true }];
+}
 const cfg = {
   mib: Number(opt("mib", smoke ? 64 : 1024)),
   flatMib: smoke ? 0 : Number(opt("flat-mib", Number(opt("mib", 1024)) ? 256 : 0)),
@@ -49,15 +66,12 @@ const cfg = {
   out: path.resolve(opt("out", smoke ? path.join(tmp, "smoke") : path.join(root, "bench", "results"))),
   // In the rotation, in this order, every round.
   variants: list(opt("variants", "A,AV,O,B,C,O-def")),
-  // The network profiles (bench/lib/profiles.mjs), each with its own rotation and file size.
-  profiles: profiles.map((name, i) => ({
-    name,
-    mib: netMib.length ? (netMib[i] ?? netMib[0]) : PROFILES[name] && (smoke ? PROFILES[name].smokeMib : PROFILES[name].mib),
-  })),
+  // The network profiles (bench/lib/profiles.mjs), each with its own rotations and file sizes.
+  profiles: profiles.flatMap(profileRuns),
   netRounds: Number(opt("net-rounds", smoke ? 1 : 3)),
-  netVariants: list(opt("net-variants", "A,AV,O,O-def,B,C")),
+  netVariants,
   // Profiles on which A also runs over Chromium's DevTools emulation (A-dt), once per round.
-  devtoolsCheck: list(opt("devtools-check", "home")),
+  devtoolsCheck,
   // Firefox and WebKit (over WebDriver): A and O paired per round on a smaller file.
   engines: list(opt("engines", webdriverEngines().join(","))),
   engineMib: Number(opt("engine-mib", smoke ? 64 : 256)),
@@ -199,8 +213,8 @@ async function main() {
         }
       }
     }
-    for (const { name, mib } of cfg.profiles) {
-      runs.push(...(await profileBench(browser, env, cfg, name, mib)));
+    for (const p of cfg.profiles) {
+      runs.push(...(await profileBench(browser, env, cfg, p)));
     }
     for (const engine of cfg.engines) {
       engines[engine] = await engineBench(env, cfg, engine);
@@ -236,10 +250,11 @@ async function main() {
     load: { before: loadBefore, during: summary(loadSamples.map((x) => round(x, 2))), after: loadavg() },
     headline: cfg.mib ? agg("loopback", cfg.mib, cfg.variants, cfg.rounds) : null,
     flat: cfg.flatMib ? agg("loopback", cfg.flatMib, cfg.variants, cfg.rounds) : null,
-    profiles: cfg.profiles.map(({ name, mib }) => ({
-      ...agg(name, mib, [...cfg.netVariants, "A-dt"], cfg.netRounds),
+    profiles: cfg.profiles.map(({ name, mib, variants, fill }) => ({
+      ...agg(name, mib, [...variants, "A-dt"], cfg.netRounds),
       ...PROFILES[name],
       mib,
+      fill,
     })),
     crc64: crc,
     engines,
@@ -282,8 +297,9 @@ function smokeCheck(result) {
   };
   const perUpload = ["mbps", "mainThreadCpuSPerGiB", "rendererCpuSPerGiB", "machineCpuSPerGiB", "heapPeakRiseMiB", "timerLatenessMaxMs"];
   if (cfg.mib) check("loopback", result.headline, cfg.variants, perUpload);
-  for (const p of result.profiles) {
-    const variants = [...cfg.netVariants, ...(cfg.devtoolsCheck.includes(p.profile) ? ["A-dt"] : [])];
+  for (const [i, p] of result.profiles.entries()) {
+    const { variants: own, devtools } = cfg.profiles[i];
+    const variants = [...own, ...(devtools ? ["A-dt"] : [])];
     check(p.profile, p, variants, [...perUpload, "linkFraction"]);
   }
   if (!(result.crc64 && result.crc64.gbps.median > 0)) problems.push("CRC-64: no figure");
