@@ -33,6 +33,13 @@ export async function startDevserver({ listen = "127.0.0.1:0", args = [], profil
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  // A caller that throws before `stop()` (a crashed probe or test) must not leave the server
+  // running: its port and CPU would skew the next measurement. Node runs "exit" listeners on an
+  // uncaught exception and on process.exit(), not on a signal; a terminal's Ctrl-C reaches the
+  // server itself, which is in the same process group.
+  const killOnExit = () => child.kill("SIGTERM");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.removeListener("exit", killOnExit));
   // Read every line it prints (only the first matters), so it never blocks on a full pipe.
   const lines = createInterface({ input: child.stdout });
   const first = await Promise.race([
